@@ -1,0 +1,68 @@
+package dragnet
+
+// AudienceKind says where an object version was published.
+type AudienceKind string
+
+const (
+	AudienceCommunity AudienceKind = "community" // every member
+	AudienceGroup     AudienceKind = "group"     // the members of a sharing group, nested groups included
+	AudienceOrg       AudienceKind = "org"       // the organisation alone
+)
+
+// CommunityCollectionID is the fixed TAXII collection id of the community
+// audience.
+const CommunityCollectionID = "2d1a0b7e-3c4f-4e8a-9b6d-5f0c1e2a3b4c"
+
+// Audience is a place intelligence is published to. Each audience is exactly
+// one TAXII collection.
+type Audience struct {
+	ID           int64        // store-assigned; the community is always 1
+	Kind         AudienceKind //
+	RefID        int64        // the group or organisation id; 0 for the community
+	CollectionID string       // TAXII collection id (a UUID)
+	Title        string       // "community", the group's name, or the organisation's name
+	DefaultTLP   TLP          // taken by unmarked objects published here
+}
+
+// DefaultTLPFor returns the default TLP of a new audience of the given kind:
+// GREEN for the community, AMBER for groups and organisations. (An
+// organisation's own collection is private to it; AMBER keeps what a member
+// stores there from being re-published more widely by accident.)
+func DefaultTLPFor(k AudienceKind) TLP {
+	if k == AudienceCommunity {
+		return TLPGreen
+	}
+	return TLPAmber
+}
+
+// Access is the set of audiences one principal may read. It is the single
+// policy every read path applies: an object version is visible to a
+// principal exactly when one of its submissions is in an audience of the
+// principal's Access. Stores compute it from group membership (transitive,
+// at the moment of the call) so membership changes take effect at once.
+type Access struct {
+	OrgID     int64
+	Audiences []int64 // sorted ascending
+}
+
+// CanSee reports whether an object submitted to audience id is visible.
+// This is the policy function; everything that shows intelligence calls it
+// or filters on Audiences in a query.
+func (a *Access) CanSee(audience int64) bool {
+	if a == nil {
+		return false
+	}
+	lo, hi := 0, len(a.Audiences)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		switch {
+		case a.Audiences[m] == audience:
+			return true
+		case a.Audiences[m] < audience:
+			lo = m + 1
+		default:
+			hi = m
+		}
+	}
+	return false
+}

@@ -1,0 +1,146 @@
+// Command dragnet runs the Dragnet cyber-crime intelligence exchange and
+// its tools. Each subcommand lives in a file of its own.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain()
+	if err := m.Run(ctx, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(m.Stderr, "dragnet:", userMessage(err))
+		}
+		os.Exit(exitCode(err))
+	}
+}
+
+// Main is the program, as a value, so that tests run the real thing with
+// their own standard streams and environment.
+type Main struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Logger *slog.Logger
+}
+
+// NewMain returns a Main on the process's standard streams.
+func NewMain() *Main {
+	return &Main{
+		Stdin:  os.Stdin,
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo})),
+	}
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(m *Main, ctx context.Context, args []string) error
+}
+
+// commands is the table of subcommands.
+func (m *Main) commands() map[string]command {
+	return map[string]command{
+		"help":    {"show help for a command", (*Main).runHelp},
+		"version": {"print the version", (*Main).runVersion},
+	}
+}
+
+// Run runs the subcommand named by args[0].
+func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return flag.ErrHelp
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		m.usage(m.Stdout)
+		return nil
+	}
+	c, ok := m.commands()[args[0]]
+	if !ok {
+		m.usage(m.Stderr)
+		return dragnet.Errorf(dragnet.EINVALID, "unknown command %q", args[0])
+	}
+	return c.run(m, ctx, args[1:])
+}
+
+func (m *Main) usage(w io.Writer) {
+	fmt.Fprintln(w, "dragnet — a cyber-crime intelligence exchange (STIX 2.1, TAXII 2.1, TLP 2.0)")
+	fmt.Fprintln(w, "\nUsage: dragnet COMMAND [flags]\n\nCommands:")
+	cmds := m.commands()
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'dragnet help COMMAND' or 'dragnet COMMAND -h' for a command's flags.")
+}
+
+func (m *Main) runHelp(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		m.usage(m.Stdout)
+		return nil
+	}
+	c, ok := m.commands()[args[0]]
+	if !ok {
+		return dragnet.Errorf(dragnet.EINVALID, "unknown command %q", args[0])
+	}
+	err := c.run(m, ctx, append(args[1:len(args):len(args)], "-h"))
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return err
+}
+
+// newFlagSet returns a flag set that writes its usage to m.Stderr and
+// returns errors instead of exiting.
+func (m *Main) newFlagSet(name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet("dragnet "+name, flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: dragnet %s %s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// userMessage is what the user sees of an error: the domain message for
+// domain errors, the error text otherwise (the CLI user is the operator).
+func userMessage(err error) string {
+	var e *dragnet.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}
+
+func exitCode(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 2
+	}
+	if dragnet.ErrorCode(err) == dragnet.EINVALID {
+		return 2
+	}
+	return 1
+}

@@ -1,0 +1,231 @@
+package dragnet
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/dragnet-intel/dragnet/stix"
+)
+
+// Store is everything a storage backend provides. The sqlite and postgres
+// packages implement it; storetest holds the conformance suite both pass.
+//
+// Every method reads the calling Principal from ctx and applies the access
+// rules itself: a method called without a principal fails with
+// EUNAUTHORIZED. Intelligence is shown only through the caller's Access.
+type Store interface {
+	OrgService
+	TokenService
+	GroupService
+	ObjectService
+	StatusService
+	ValueService
+	AuditService
+	Close() error
+}
+
+// OrgService manages member organisations.
+type OrgService interface {
+	// CreateOrg adds an organisation (operator only), creates its STIX
+	// identity and its private audience, and fills o.ID, o.Identity,
+	// o.Created. EINVALID for a bad name, country or kind; ECONFLICT if the
+	// name is taken.
+	CreateOrg(ctx context.Context, o *Org) error
+	// FindOrg returns the organisation by name, ENOTFOUND if none. Any
+	// authenticated principal may look organisations up.
+	FindOrg(ctx context.Context, name string) (*Org, error)
+	// ListOrgs returns all organisations ordered by name.
+	ListOrgs(ctx context.Context) ([]*Org, error)
+	// EnsureOperator creates the operator organisation on first start and
+	// returns it with created=true, plus a new admin token secret; on later
+	// starts it returns the existing one, created=false and no secret.
+	EnsureOperator(ctx context.Context, name, country string) (org *Org, secret string, created bool, err error)
+}
+
+// TokenService manages API tokens.
+type TokenService interface {
+	// CreateToken makes a token for the named organisation (operator, or an
+	// admin of that organisation) and returns the secret, shown only now.
+	CreateToken(ctx context.Context, org string, role Role, label string, expires time.Time) (secret string, t *Token, err error)
+	// Authenticate resolves a secret to a principal. org, if not empty (HTTP
+	// Basic user), must be the token's organisation. Unknown, expired,
+	// revoked or mismatched tokens all give the same EUNAUTHORIZED. Needs no
+	// principal in ctx.
+	Authenticate(ctx context.Context, org, secret string) (Principal, error)
+	// ListTokens lists an organisation's tokens (without secrets).
+	ListTokens(ctx context.Context, org string) ([]*Token, error)
+	// RevokeToken revokes a token by id.
+	RevokeToken(ctx context.Context, id int64) error
+}
+
+// GroupService manages sharing groups.
+type GroupService interface {
+	// CreateGroup adds a group (operator only) with its audience. Members
+	// name organisations or groups. ECONFLICT if the name is taken by a group
+	// or an organisation, EINVALID for an unknown member.
+	CreateGroup(ctx context.Context, name string, members []string) (*Group, error)
+	// AddGroupMembers and RemoveGroupMembers change membership; the change
+	// applies at once to everything already shared with the group. A member
+	// that would make a cycle is refused with EINVALID.
+	AddGroupMembers(ctx context.Context, group string, members []string) error
+	RemoveGroupMembers(ctx context.Context, group string, members []string) error
+	FindGroup(ctx context.Context, name string) (*Group, error)
+	ListGroups(ctx context.Context) ([]*Group, error)
+}
+
+// Collection is an audience as the caller sees it over TAXII.
+type Collection struct {
+	Audience
+	CanRead  bool
+	CanWrite bool
+}
+
+// Submission is one object offered for storage: the decoded object and the
+// normalised observable values it carries (for the value index).
+type Submission struct {
+	Object *stix.Object
+	Values []Value
+}
+
+// AddResult is the outcome for one submitted object. Err is nil on success;
+// otherwise an *Error whose message says why (shown to the submitter).
+type AddResult struct {
+	ID      string
+	Version time.Time
+	Err     error
+}
+
+// StoredObject is one object version as published to one audience.
+type StoredObject struct {
+	ID          string
+	Type        string
+	SpecVersion string
+	Version     time.Time // modified, else created, else DateAdded
+	Revoked     bool
+	DateAdded   time.Time // unique and strictly increasing across the store (microseconds)
+	AudienceID  int64
+	TLP         TLP
+	Submitter   int64 // organisation id that submitted this version here
+	Raw         json.RawMessage
+}
+
+// Filter selects object versions, as TAXII 2.1 section 3.4 defines.
+type Filter struct {
+	AddedAfter   time.Time // exclusive
+	Limit        int       // 0: the store's default
+	Next         string    // opaque cursor from an earlier Page
+	IDs          []string
+	Types        []string
+	Versions     []string // "first", "last", "all" or STIX timestamps; empty means "last"
+	SpecVersions []string // empty means the newest spec version of each object
+}
+
+// Page is one page of a listing. When More is true, Next continues it.
+type Page struct {
+	Objects []*StoredObject
+	More    bool
+	Next    string
+}
+
+// ObjectService stores and reads intelligence by collection.
+type ObjectService interface {
+	// Collections lists the collections the caller can read or write.
+	Collections(ctx context.Context) ([]*Collection, error)
+	// Collection returns one; ENOTFOUND if it does not exist or the caller
+	// may not see it (the two are never distinguished).
+	Collection(ctx context.Context, id string) (*Collection, error)
+	// AddObjects publishes objects into a collection. The caller must have a
+	// write role and see the collection. Each object succeeds or fails on its
+	// own (TLP, authorship and version rules); failures do not stop the
+	// others. When statusID is not empty, the outcomes are recorded in that
+	// status in the same transaction as the objects. The returned error is
+	// for faults only; nothing of a failed transaction is kept.
+	AddObjects(ctx context.Context, collectionID, statusID string, subs []*Submission) ([]AddResult, error)
+	// Objects lists versions in a collection in date_added order. With
+	// withRaw false (manifests) Raw is left nil.
+	Objects(ctx context.Context, collectionID string, f Filter, withRaw bool) (*Page, error)
+	// DeleteObject removes the matching versions of an object from a
+	// collection (only the organisation that authored it may).
+	DeleteObject(ctx context.Context, collectionID, id string, f Filter) error
+	// Access returns the caller's Access, computed now.
+	Access(ctx context.Context) (*Access, error)
+}
+
+// Status is a TAXII 2.1 status resource.
+type Status struct {
+	ID               string
+	CollectionID     string
+	OrgID            int64  // only this organisation may read it
+	Status           string // "pending" or "complete"
+	RequestTimestamp time.Time
+	Successes        []StatusDetail
+	Failures         []StatusDetail
+	Pendings         []StatusDetail
+}
+
+// StatusDetail is one object's entry in a Status.
+type StatusDetail struct {
+	ID      string
+	Version time.Time // zero when unknown
+	Message string
+}
+
+// StatusService keeps status resources.
+type StatusService interface {
+	// CreateStatus stores a new status (ID assigned if empty) whose
+	// Pendings will be resolved by AddObjects.
+	CreateStatus(ctx context.Context, s *Status) error
+	// Status returns a status; ENOTFOUND unless the caller's organisation
+	// made the request.
+	Status(ctx context.Context, id string) (*Status, error)
+}
+
+// ValueRef is one visible submission carrying a value.
+type ValueRef struct {
+	Value      Value
+	ObjectID   string
+	Version    time.Time
+	Type       string
+	AudienceID int64
+	TLP        TLP
+	OrgID      int64
+	DateAdded  time.Time
+}
+
+// ValueService reads the value index.
+type ValueService interface {
+	// ValueRefs returns the submissions carrying v that the caller may see.
+	ValueRefs(ctx context.Context, v Value) ([]*ValueRef, error)
+}
+
+// AuditEvent is one append-only audit record.
+type AuditEvent struct {
+	ID      int64
+	Time    time.Time
+	OrgID   int64
+	OrgName string
+	TokenID int64
+	Action  string // e.g. "objects.add", "token.create", "access.denied"
+	Target  string // what was acted on
+	Outcome string // "ok", "denied", "error"
+	Remote  string
+	Detail  string
+}
+
+// AuditFilter selects audit events.
+type AuditFilter struct {
+	OrgID int64 // 0: all (operator only)
+	Since time.Time
+	Limit int
+}
+
+// AuditService records and reads the audit log.
+type AuditService interface {
+	// Audit appends an event. It needs no principal (denied requests are
+	// audited too).
+	Audit(ctx context.Context, e *AuditEvent) error
+	// AuditEvents reads events: the operator all, an organisation admin its
+	// own organisation's; others EFORBIDDEN.
+	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
+}
