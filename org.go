@@ -78,11 +78,19 @@ func ValidateName(field, name string) error {
 	return nil
 }
 
+// CountryInternational is the country of organisations that belong to no
+// one country (an international hub operator, say): ISO 3166-1 leaves "ZZ"
+// to users, and it is the customary code for "unknown or international".
+const CountryInternational = "ZZ"
+
 // ValidCountry reports whether cc is an officially assigned ISO 3166-1
-// alpha-2 code (upper case).
+// alpha-2 code (upper case) or CountryInternational.
 func ValidCountry(cc string) bool {
 	if len(cc) != 2 {
 		return false
+	}
+	if cc == CountryInternational {
+		return true
 	}
 	return strings.Contains(iso3166, " "+cc+" ")
 }
