@@ -201,16 +201,16 @@ type ValueService interface {
 
 // AuditEvent is one append-only audit record.
 type AuditEvent struct {
-	ID      int64
-	Time    time.Time
-	OrgID   int64
-	OrgName string
-	TokenID int64
-	Action  string // e.g. "objects.add", "token.create", "access.denied"
-	Target  string // what was acted on
-	Outcome string // "ok", "denied", "error"
-	Remote  string
-	Detail  string
+	ID      int64     `json:"id"`
+	Time    time.Time `json:"time"`
+	OrgID   int64     `json:"org_id,omitempty"`
+	OrgName string    `json:"org,omitempty"`
+	TokenID int64     `json:"token_id,omitempty"`
+	Action  string    `json:"action"`  // e.g. "objects.add", "token.create", "access.denied"
+	Target  string    `json:"target"`  // what was acted on
+	Outcome string    `json:"outcome"` // "ok", "denied", "error"
+	Remote  string    `json:"remote,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 // AuditFilter selects audit events.
