@@ -229,3 +229,45 @@ type AuditService interface {
 	// own organisation's; others EFORBIDDEN.
 	AuditEvents(ctx context.Context, f AuditFilter) ([]*AuditEvent, error)
 }
+
+// ValueEntry is one indexed value of the current (newest) version of an
+// object in one audience.
+type ValueEntry struct {
+	Value      Value
+	ObjectID   string
+	Type       string
+	Version    time.Time
+	AudienceID int64
+	TLP        TLP
+	OrgID      int64 // the organisation that submitted this version here
+	Revoked    bool
+	ValidUntil time.Time // zero when the object has none
+	DateAdded  time.Time
+}
+
+// ValueChange says that the current values of one object in one audience
+// are now Entries. Entries is empty when the object was removed from the
+// audience or its current version carries no values. Consumers replace
+// whatever they held for (ObjectID, AudienceID).
+type ValueChange struct {
+	Seq        int64 // position in the change stream
+	ObjectID   string
+	AudienceID int64
+	Entries    []*ValueEntry
+}
+
+// ValueScanner feeds the in-memory match and correlation indexes. It sees
+// every audience, so only the system principal may call it (EFORBIDDEN
+// otherwise); the indexes apply the reader's Access to every lookup through
+// ValueEntry.AudienceID. Stores implement it beside Store.
+type ValueScanner interface {
+	// ScanValues calls fn for every value of the current version of every
+	// object in every audience, from one consistent snapshot, and returns
+	// the cursor from which ValueChanges continues. An error from fn stops
+	// the scan and is returned.
+	ScanValues(ctx context.Context, fn func(*ValueEntry) error) (cursor int64, err error)
+	// ValueChanges returns up to limit changes made after cursor, oldest
+	// first, and the cursor to pass next time (unchanged when there are
+	// none). limit <= 0 means 1000.
+	ValueChanges(ctx context.Context, cursor int64, limit int) ([]*ValueChange, int64, error)
+}
