@@ -1,0 +1,95 @@
+package feed
+
+import (
+	"testing"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+func TestUUID5(t *testing.T) {
+	// RFC 9562 appendix A.4 (DNS namespace, "www.example.com").
+	if got := UUID5("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "www.example.com"); got != "2ed6657d-e927-568b-95e1-2665a8aea6a2" {
+		t.Errorf("UUID5 = %s", got)
+	}
+}
+
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // "" for not a value
+	}{
+		{"1.2.3.4", "ipv4:1.2.3.4"},
+		{"1[.]2[.]3[.]4", "ipv4:1.2.3.4"},
+		{"10.0.0.0/8", "cidr:10.0.0.0/8"},
+		{"10.1.2.3/32", "ipv4:10.1.2.3"},
+		{"2001:DB8::1", "ipv6:2001:db8::1"},
+		{"1.2.3.4:80", "ipv4:1.2.3.4"},
+		{"hxxp://Evil[.]Example/Path", "url:http://evil.example/Path"},
+		{"hXXps[:]//x[.]y/", "url:https://x.y/"},
+		{"evil(.)example", "domain:evil.example"},
+		{"Evil.Example.", "domain:evil.example"},
+		{"a@b[.]example", "email:a@b.example"},
+		{"d41d8cd98f00b204e9800998ecf8427e", "md5:d41d8cd98f00b204e9800998ecf8427e"},
+		{"DA39A3EE5E6B4B0D3255BFEF95601890AFD80709", "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+		{"1.5", ""},
+		{"file.1", ""},
+		{"abc", ""},
+		{"deadbeef", ""},
+		{"", ""},
+		{"1.2.3.999", ""},
+		{"a@b", ""},
+	}
+	for _, tt := range tests {
+		v, ok := Classify(tt.in)
+		got := ""
+		if ok {
+			got = v.String()
+		}
+		if got != tt.want {
+			t.Errorf("Classify(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestPattern(t *testing.T) {
+	tests := []struct {
+		v    dragnet.Value
+		want string
+	}{
+		{dragnet.Value{Kind: dragnet.ValueIPv4, Value: "1.2.3.4"}, "[ipv4-addr:value = '1.2.3.4']"},
+		{dragnet.Value{Kind: dragnet.ValueCIDR, Value: "2001:db8::/32"}, "[ipv6-addr:value = '2001:db8::/32']"},
+		{dragnet.Value{Kind: dragnet.ValueURL, Value: `http://x.y/a'b\c`}, `[url:value = 'http://x.y/a\'b\\c']`},
+		{dragnet.Value{Kind: dragnet.ValueSHA256, Value: "ab"}, "[file:hashes.'SHA-256' = 'ab']"},
+		{dragnet.Value{Kind: dragnet.ValueMD5, Value: "ab"}, "[file:hashes.MD5 = 'ab']"},
+	}
+	for _, tt := range tests {
+		if got := Pattern(tt.v); got != tt.want {
+			t.Errorf("Pattern(%v) = %s, want %s", tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestSCOID(t *testing.T) {
+	// Same value, same id; the id is a v5 UUID in the STIX namespace.
+	a := SCO(dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.3"})
+	b := SCO(dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.3"})
+	if a["id"] != b["id"] || a["id"] != "ipv4-addr--"+UUID5(scoNamespace, `{"value":"198.51.100.3"}`) {
+		t.Errorf("SCO id %v", a["id"])
+	}
+	if got := canonicalJSON(map[string]any{"value": "<a&b>"}); got != `{"value":"<a&b>"}` {
+		t.Errorf("canonicalJSON escapes HTML: %s", got)
+	}
+}
+
+func TestCompileDelimited(t *testing.T) {
+	re, err := CompileDelimited(`/^(security|noc)\@.*$/i`)
+	if err != nil || !re.MatchString("NOC@example.com") {
+		t.Errorf("re %v err %v", re, err)
+	}
+	if _, err := CompileDelimited(`/x/Q`); err == nil {
+		t.Error("unknown flag accepted")
+	}
+	if _, err := CompileDelimited(`/(/`); err == nil {
+		t.Error("bad expression accepted")
+	}
+}
