@@ -1,0 +1,324 @@
+package pattern
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// resolver looks up an object by id, to follow _ref and _refs properties.
+type resolver func(id string) (map[string]any, bool)
+
+// values returns the values the path's steps select in obj. A [*] step
+// fans out over a list; a key step applied to a string that names an
+// object (the value of a _ref, or an element of a _refs list) continues in
+// that object. A missing property selects nothing.
+func (p *Path) values(obj map[string]any, resolve resolver) []any {
+	cur := []any{obj}
+	for _, s := range p.Steps {
+		var next []any
+		for _, v := range cur {
+			switch s.Kind {
+			case StepKey:
+				m, ok := v.(map[string]any)
+				if !ok {
+					id, isStr := v.(string)
+					if !isStr || resolve == nil {
+						continue
+					}
+					if m, ok = resolve(id); !ok {
+						continue
+					}
+				}
+				if x, ok := m[s.Key]; ok && x != nil {
+					next = append(next, x)
+				}
+			case StepIndex:
+				if l, ok := v.([]any); ok && s.Index < len(l) && l[s.Index] != nil {
+					next = append(next, l[s.Index])
+				}
+			case StepAny:
+				if l, ok := v.([]any); ok {
+					for _, x := range l {
+						if x != nil {
+							next = append(next, x)
+						}
+					}
+				}
+			}
+		}
+		if len(next) == 0 {
+			return nil
+		}
+		cur = next
+	}
+	return cur
+}
+
+// eval reports whether the test holds for obj, an object of the path's
+// type: whether any value the path selects satisfies the operator (NOT
+// negates the operator for each value; a path that selects nothing makes
+// the test false, with or without NOT, except NOT EXISTS).
+func (t *Test) eval(obj map[string]any, resolve resolver) bool {
+	vals := t.Path.values(obj, resolve)
+	if t.Op == OpExists {
+		return (len(vals) > 0) != t.Not
+	}
+	for _, v := range vals {
+		r, ok := t.compare(v)
+		if ok && r != t.Not {
+			return true
+		}
+	}
+	return false
+}
+
+// compare applies the operator to one property value. ok is false when
+// the value and the literal are of types that do not compare (then the
+// test fails whether negated or not).
+func (t *Test) compare(v any) (result, ok bool) {
+	switch t.Op {
+	case OpEQ:
+		c, ok := compareLit(v, t.Value)
+		return ok && c == 0, ok
+	case OpNEQ:
+		c, ok := compareLit(v, t.Value)
+		return ok && c != 0, ok
+	case OpLT, OpLE, OpGT, OpGE:
+		if t.Value.Kind == LitBool {
+			return false, false
+		}
+		c, ok := compareLit(v, t.Value)
+		if !ok {
+			return false, false
+		}
+		switch t.Op {
+		case OpLT:
+			return c < 0, true
+		case OpLE:
+			return c <= 0, true
+		case OpGT:
+			return c > 0, true
+		}
+		return c >= 0, true
+	case OpIn:
+		any := false
+		for _, l := range t.Set {
+			c, ok := compareLit(v, l)
+			if ok {
+				any = true
+				if c == 0 {
+					return true, true
+				}
+			}
+		}
+		return false, any || len(t.Set) == 0
+	case OpLike:
+		s, ok := v.(string)
+		if !ok {
+			return false, false
+		}
+		return like(s, t.Value.Str), true
+	case OpMatches:
+		s, ok := v.(string)
+		if !ok {
+			return false, false
+		}
+		return t.Re.MatchString(s), true
+	case OpIsSubset, OpIsSuperset:
+		s, ok := v.(string)
+		if !ok {
+			return false, false
+		}
+		have, err := parsePrefix(s)
+		if err != nil {
+			return false, false
+		}
+		lit, _ := parsePrefix(t.Value.Str)
+		if have.Addr().Is4() != lit.Addr().Is4() {
+			return false, true
+		}
+		if t.Op == OpIsSubset {
+			return lit.Bits() <= have.Bits() && lit.Contains(have.Addr()), true
+		}
+		return have.Bits() <= lit.Bits() && have.Contains(lit.Addr()), true
+	}
+	return false, false
+}
+
+// compareLit compares a JSON value with a literal: -1, 0 or +1, and
+// whether they compare at all. Numbers compare numerically, strings by
+// byte (code point) order, timestamps as instants (a string property is
+// read as a STIX timestamp), binary and hex literals by bytes (a string
+// property is read as base64 for b'', hex for h'', and also as raw text).
+func compareLit(v any, l Literal) (int, bool) {
+	switch l.Kind {
+	case LitString:
+		s, ok := v.(string)
+		if !ok {
+			return 0, false
+		}
+		return strings.Compare(s, l.Str), true
+	case LitInt, LitFloat:
+		f, ok := number(v)
+		if !ok {
+			return 0, false
+		}
+		if l.Kind == LitInt {
+			if n, ok := v.(json.Number); ok {
+				if i, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+					return cmpInt(i, l.Int), true
+				}
+			}
+		}
+		switch {
+		case f < l.Float:
+			return -1, true
+		case f > l.Float:
+			return 1, true
+		case f == l.Float:
+			return 0, true
+		}
+		return 0, false // NaN
+	case LitBool:
+		b, ok := v.(bool)
+		if !ok {
+			return 0, false
+		}
+		if b == l.Bool {
+			return 0, true
+		}
+		return 1, true
+	case LitTimestamp:
+		s, ok := v.(string)
+		if !ok {
+			return 0, false
+		}
+		ts, err := parseTime(s)
+		if err != nil {
+			return 0, false
+		}
+		return ts.Compare(l.Time), true
+	case LitBinary, LitHex:
+		s, ok := v.(string)
+		if !ok {
+			return 0, false
+		}
+		var b []byte
+		var err error
+		if l.Kind == LitBinary {
+			b, err = base64.StdEncoding.DecodeString(s)
+		} else {
+			b, err = hex.DecodeString(s)
+		}
+		if err == nil && bytes.Equal(b, l.Bytes) {
+			return 0, true
+		}
+		if err == nil {
+			return bytes.Compare(b, l.Bytes), true
+		}
+		return bytes.Compare([]byte(s), l.Bytes), true
+	}
+	return 0, false
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// number reads a JSON number decoded either as float64 or json.Number.
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil && !math.IsNaN(f)
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// like reports whether s matches the SQL LIKE pattern pat: '%' matches any
+// run of characters, '_' one character, everything else itself.
+func like(s, pat string) bool {
+	// Iterative matcher with backtracking to the last '%': linear in
+	// practice, never exponential.
+	si, pi := 0, 0
+	starP, starS := -1, 0
+	for si < len(s) {
+		if pi < len(pat) {
+			switch pat[pi] {
+			case '%':
+				starP, starS = pi, si
+				pi++
+				continue
+			case '_':
+				_, w := utf8.DecodeRuneInString(s[si:])
+				si += w
+				pi++
+				continue
+			default:
+				if pat[pi] == s[si] {
+					si++
+					pi++
+					continue
+				}
+			}
+		}
+		if starP < 0 {
+			return false
+		}
+		_, w := utf8.DecodeRuneInString(s[starS:])
+		starS += w
+		si, pi = starS, starP+1
+	}
+	for pi < len(pat) && pat[pi] == '%' {
+		pi++
+	}
+	return pi == len(pat)
+}
+
+// parsePrefix reads an IP address or CIDR range as a masked prefix (an
+// address is the prefix of its full length).
+func parsePrefix(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		if p.Addr().Is4In6() && p.Bits() >= 96 {
+			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
+		}
+		return p.Masked(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap().WithZone("")
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// timeOf reads a STIX timestamp property, zero if absent or malformed.
+func timeOf(m map[string]any, key string) time.Time {
+	s, _ := m[key].(string)
+	t, _ := parseTime(s)
+	return t
+}

@@ -1,0 +1,485 @@
+package pattern
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Error is a syntax or semantic error in a pattern, at byte offset Pos
+// (0-based) of the input. Its text names the 1-based column and what was
+// wrong: "column 17: expected ']' after comparison, found 'AND'".
+type Error struct {
+	Pos    int    // byte offset of the offending token
+	Column int    // 1-based column, counted in characters
+	Msg    string // what is wrong
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("column %d: %s", e.Column, e.Msg) }
+
+// maxDepth bounds the nesting of parentheses and brackets, so that hostile
+// input cannot exhaust the stack.
+const maxDepth = 100
+
+// maxInput bounds the length of a pattern.
+const maxInput = 1 << 20
+
+type parser struct {
+	input  string
+	tokens []token
+	i      int
+	depth  int
+}
+
+// errorf is raised (as a panic caught by Parse) to stop the parse.
+type bailout struct{ err *Error }
+
+func (p *parser) fail(pos int, format string, args ...any) {
+	col := utf8.RuneCountInString(p.input[:min(pos, len(p.input))]) + 1
+	panic(bailout{&Error{Pos: pos, Column: col, Msg: fmt.Sprintf(format, args...)}})
+}
+
+// Parse parses a STIX 2.1 pattern. Errors are *Error.
+func Parse(s string) (pat *Pattern, err error) {
+	if len(s) > maxInput {
+		return nil, &Error{Pos: 0, Column: 1, Msg: fmt.Sprintf("pattern is %d bytes long, more than the limit of %d", len(s), maxInput)}
+	}
+	p := &parser{input: s, tokens: lex(s)}
+	defer func() {
+		if r := recover(); r != nil {
+			b, ok := r.(bailout)
+			if !ok {
+				panic(r)
+			}
+			pat, err = nil, b.err
+		}
+	}()
+	if p.peek().kind == tokEOF {
+		p.fail(0, "empty pattern")
+	}
+	e := p.obs()
+	if t := p.peek(); t.kind != tokEOF {
+		p.fail(t.pos, "unexpected %s after observation expression", t.describe())
+	}
+	return &Pattern{Expr: e}, nil
+}
+
+// MustParse is Parse for patterns known to be valid (tests, constants); it
+// panics on error.
+func MustParse(s string) *Pattern {
+	p, err := Parse(s)
+	if err != nil {
+		panic("pattern: MustParse(" + strconv.Quote(s) + "): " + err.Error())
+	}
+	return p
+}
+
+func (p *parser) peek() token {
+	t := p.tokens[p.i]
+	if t.kind == tokError {
+		p.fail(t.pos, "%s", t.text)
+	}
+	return t
+}
+
+func (p *parser) advance() token {
+	t := p.peek()
+	if t.kind != tokEOF {
+		p.i++
+	}
+	return t
+}
+
+func (p *parser) expect(k tokenKind, what, after string) token {
+	t := p.peek()
+	if t.kind != k {
+		p.fail(t.pos, "expected %s after %s, found %s", what, after, t.describe())
+	}
+	return p.advance()
+}
+
+func (p *parser) enter(pos int) {
+	p.depth++
+	if p.depth > maxDepth {
+		p.fail(pos, "expression nested more than %d deep", maxDepth)
+	}
+}
+
+func (p *parser) obs() Expr {
+	x := p.obsOr()
+	for p.peek().kind == tokFOLLOWEDBY {
+		t := p.advance()
+		x = &BinaryExpr{At: t.pos, Op: ObsFollowedBy, X: x, Y: p.obsOr()}
+	}
+	return x
+}
+
+func (p *parser) obsOr() Expr {
+	x := p.obsAnd()
+	for p.peek().kind == tokOR {
+		t := p.advance()
+		x = &BinaryExpr{At: t.pos, Op: ObsOr, X: x, Y: p.obsAnd()}
+	}
+	return x
+}
+
+func (p *parser) obsAnd() Expr {
+	x := p.obsQual()
+	for p.peek().kind == tokAND {
+		t := p.advance()
+		x = &BinaryExpr{At: t.pos, Op: ObsAnd, X: x, Y: p.obsQual()}
+	}
+	return x
+}
+
+func (p *parser) obsQual() Expr {
+	x := p.obsPrimary()
+	for {
+		t := p.peek()
+		switch t.kind {
+		case tokWITHIN:
+			p.advance()
+			n := p.peek()
+			if n.kind != tokInt && n.kind != tokFloat {
+				p.fail(n.pos, "expected a number of seconds after WITHIN, found %s", n.describe())
+			}
+			p.advance()
+			f, err := strconv.ParseFloat(n.text, 64)
+			if err != nil || f <= 0 || math.IsInf(f, 0) {
+				p.fail(n.pos, "WITHIN needs a positive number of seconds, found %s", n.describe())
+			}
+			p.expect(tokSECONDS, "SECONDS", "WITHIN "+n.text)
+			x = &QualifiedExpr{X: x, Q: Qualifier{At: t.pos, Kind: QualWithin, Seconds: f, SecondsText: n.text}}
+		case tokREPEATS:
+			p.advance()
+			n := p.peek()
+			if n.kind != tokInt {
+				p.fail(n.pos, "expected a whole number after REPEATS, found %s", n.describe())
+			}
+			p.advance()
+			v, err := strconv.Atoi(n.text)
+			if err != nil || v <= 0 || v > 1<<20 {
+				p.fail(n.pos, "REPEATS needs a positive whole number up to %d, found %s", 1<<20, n.describe())
+			}
+			p.expect(tokTIMES, "TIMES", "REPEATS "+n.text)
+			x = &QualifiedExpr{X: x, Q: Qualifier{At: t.pos, Kind: QualRepeats, Times: v}}
+		case tokSTART:
+			p.advance()
+			start := p.qualTime("START")
+			p.expect(tokSTOP, "STOP", "START timestamp")
+			stop := p.qualTime("STOP")
+			if !stop.After(start) {
+				p.fail(t.pos, "STOP time must be later than START time")
+			}
+			x = &QualifiedExpr{X: x, Q: Qualifier{At: t.pos, Kind: QualStartStop, Start: start, Stop: stop}}
+		default:
+			return x
+		}
+	}
+}
+
+// qualTime reads the timestamp of START or STOP: t'...' as STIX 2.1 writes
+// it, or a plain '...' string as STIX 2.0 did.
+func (p *parser) qualTime(kw string) time.Time {
+	t := p.peek()
+	if t.kind != tokTimestamp && t.kind != tokString {
+		p.fail(t.pos, "expected a timestamp t'...' after %s, found %s", kw, t.describe())
+	}
+	p.advance()
+	var s string
+	if t.kind == tokTimestamp {
+		s = t.text[2 : len(t.text)-1]
+	} else {
+		s = unquote(t.text)
+	}
+	ts, err := parseTime(s)
+	if err != nil {
+		p.fail(t.pos, "%s", err.Error())
+	}
+	return ts
+}
+
+func (p *parser) obsPrimary() Expr {
+	t := p.peek()
+	switch t.kind {
+	case tokLBrack:
+		p.enter(t.pos)
+		p.advance()
+		c := p.cond()
+		p.expect(tokRBrack, "']'", "comparison")
+		p.depth--
+		return &ObservationExpr{At: t.pos, Cond: c}
+	case tokLParen:
+		p.enter(t.pos)
+		p.advance()
+		x := p.obs()
+		p.expect(tokRParen, "')'", "observation expression")
+		p.depth--
+		return x
+	}
+	p.fail(t.pos, "expected '[' or '(' to start an observation expression, found %s", t.describe())
+	return nil
+}
+
+func (p *parser) cond() Cond {
+	x := p.condAnd()
+	for p.peek().kind == tokOR {
+		p.advance()
+		x = &CondExpr{Op: Or, X: x, Y: p.condAnd()}
+	}
+	return x
+}
+
+func (p *parser) condAnd() Cond {
+	x := p.test()
+	for p.peek().kind == tokAND {
+		p.advance()
+		x = &CondExpr{Op: And, X: x, Y: p.test()}
+	}
+	return x
+}
+
+func (p *parser) test() Cond {
+	t := p.peek()
+	switch t.kind {
+	case tokLParen:
+		p.enter(t.pos)
+		p.advance()
+		c := p.cond()
+		p.expect(tokRParen, "')'", "comparison")
+		p.depth--
+		return c
+	case tokNOT, tokEXISTS:
+		not := false
+		if t.kind == tokNOT {
+			p.advance()
+			not = true
+			p.expect(tokEXISTS, "EXISTS", "NOT")
+		} else {
+			p.advance()
+		}
+		return &Test{At: t.pos, Path: p.path(), Not: not, Op: OpExists}
+	case tokIdent:
+	default:
+		p.fail(t.pos, "expected an object path like file:name, found %s", t.describe())
+	}
+	test := &Test{At: t.pos, Path: p.path()}
+	if p.peek().kind == tokNOT {
+		p.advance()
+		test.Not = true
+	}
+	op := p.advance()
+	switch op.kind {
+	case tokEQ, tokNEQ:
+		test.Op = map[tokenKind]Op{tokEQ: OpEQ, tokNEQ: OpNEQ}[op.kind]
+		test.Value = p.literal(op, false)
+	case tokLT, tokLE, tokGT, tokGE:
+		test.Op = map[tokenKind]Op{tokLT: OpLT, tokLE: OpLE, tokGT: OpGT, tokGE: OpGE}[op.kind]
+		test.Value = p.literal(op, true)
+	case tokIN:
+		test.Op = OpIn
+		test.Set = p.set()
+	case tokLIKE, tokMATCHES, tokISSUBSET, tokISSUPERSET:
+		test.Op = map[tokenKind]Op{tokLIKE: OpLike, tokMATCHES: OpMatches, tokISSUBSET: OpIsSubset, tokISSUPERSET: OpIsSuperset}[op.kind]
+		lt := p.peek()
+		if lt.kind != tokString {
+			p.fail(lt.pos, "expected a string after %s, found %s", strings.ToUpper(op.text), lt.describe())
+		}
+		test.Value = p.literal(op, false)
+		switch test.Op {
+		case OpMatches:
+			re, err := regexp.Compile(test.Value.Str)
+			if err != nil {
+				p.fail(lt.pos, "invalid regular expression: %v", err)
+			}
+			test.Re = re
+		case OpIsSubset, OpIsSuperset:
+			if _, err := parsePrefix(test.Value.Str); err != nil {
+				p.fail(lt.pos, "%s needs an IP address or CIDR range: %v", strings.ToUpper(op.text), err)
+			}
+		}
+	default:
+		p.fail(op.pos, "expected a comparison operator after object path, found %s", op.describe())
+	}
+	return test
+}
+
+// path reads type:step.step[n]...
+func (p *parser) path() Path {
+	t := p.peek()
+	if t.kind != tokIdent {
+		p.fail(t.pos, "expected an object type, found %s", t.describe())
+	}
+	p.advance()
+	if !validType(t.text) {
+		p.fail(t.pos, "invalid object type %s", t.describe())
+	}
+	path := Path{Type: t.text}
+	p.expect(tokColon, "':'", "object type "+t.describe())
+	path.Steps = append(path.Steps, Step{Kind: StepKey, Key: p.key()})
+	for {
+		switch p.peek().kind {
+		case tokDot:
+			p.advance()
+			path.Steps = append(path.Steps, Step{Kind: StepKey, Key: p.key()})
+		case tokLBrack:
+			p.advance()
+			n := p.advance()
+			switch n.kind {
+			case tokStar:
+				path.Steps = append(path.Steps, Step{Kind: StepAny})
+			case tokInt:
+				v, err := strconv.Atoi(n.text)
+				if err != nil || v < 0 {
+					p.fail(n.pos, "list index must be a whole number from 0, found %s", n.describe())
+				}
+				path.Steps = append(path.Steps, Step{Kind: StepIndex, Index: v})
+			default:
+				p.fail(n.pos, "expected a list index or '*' after '[', found %s", n.describe())
+			}
+			p.expect(tokRBrack, "']'", "list index")
+		default:
+			return path
+		}
+	}
+}
+
+// key reads a property name: an identifier without hyphens (keywords
+// included), or a quoted string.
+func (p *parser) key() string {
+	t := p.peek()
+	switch {
+	case t.kind == tokString:
+		p.advance()
+		k := unquote(t.text)
+		if k == "" {
+			p.fail(t.pos, "empty property name")
+		}
+		return k
+	case t.kind == tokIdent || t.kind == tokBool || t.kind > tokKeyword:
+		p.advance()
+		if strings.Contains(t.text, "-") {
+			p.fail(t.pos, "property name %s contains '-': quote it, as in hashes.'SHA-256'", t.describe())
+		}
+		return t.text
+	}
+	p.fail(t.pos, "expected a property name, found %s", t.describe())
+	return ""
+}
+
+func (p *parser) set() []Literal {
+	open := p.peek()
+	p.expect(tokLParen, "'('", "IN")
+	var set []Literal
+	if p.peek().kind == tokRParen {
+		p.advance()
+		return set
+	}
+	for {
+		set = append(set, p.literal(open, false))
+		t := p.advance()
+		if t.kind == tokRParen {
+			return set
+		}
+		if t.kind != tokComma {
+			p.fail(t.pos, "expected ',' or ')' in IN list, found %s", t.describe())
+		}
+	}
+}
+
+// literal reads a literal after token after; ordered refuses booleans.
+func (p *parser) literal(after token, ordered bool) Literal {
+	t := p.advance()
+	switch t.kind {
+	case tokString:
+		return Literal{Kind: LitString, Str: unquote(t.text)}
+	case tokInt:
+		v, err := strconv.ParseInt(t.text, 10, 64)
+		if err != nil {
+			p.fail(t.pos, "integer %s out of range", t.describe())
+		}
+		return Literal{Kind: LitInt, Text: t.text, Int: v, Float: float64(v)}
+	case tokFloat:
+		v, err := strconv.ParseFloat(t.text, 64)
+		if err != nil {
+			p.fail(t.pos, "invalid number %s", t.describe())
+		}
+		return Literal{Kind: LitFloat, Text: t.text, Float: v}
+	case tokBool:
+		if ordered {
+			p.fail(t.pos, "cannot order by a boolean (%s)", t.describe())
+		}
+		return Literal{Kind: LitBool, Bool: strings.EqualFold(t.text, "true")}
+	case tokBinary:
+		s := t.text[2 : len(t.text)-1]
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			p.fail(t.pos, "invalid base64 in binary literal %s", t.describe())
+		}
+		return Literal{Kind: LitBinary, Text: s, Bytes: b}
+	case tokHex:
+		s := t.text[2 : len(t.text)-1]
+		b, err := hex.DecodeString(s)
+		if err != nil {
+			p.fail(t.pos, "invalid hex literal %s (want pairs of hex digits)", t.describe())
+		}
+		return Literal{Kind: LitHex, Text: s, Bytes: b}
+	case tokTimestamp:
+		ts, err := parseTime(t.text[2 : len(t.text)-1])
+		if err != nil {
+			p.fail(t.pos, "%s", err.Error())
+		}
+		return Literal{Kind: LitTimestamp, Text: t.text[2 : len(t.text)-1], Time: ts}
+	}
+	p.fail(t.pos, "expected a literal after %s, found %s", after.describe(), t.describe())
+	return Literal{}
+}
+
+// unquote removes the quotes of a string token and resolves \' and \\.
+func unquote(s string) string {
+	s = s[1 : len(s)-1]
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// parseTime parses a STIX timestamp, YYYY-MM-DDTHH:MM:SS[.s+]Z.
+func parseTime(s string) (time.Time, error) {
+	bad := fmt.Errorf("timestamp '%s' is not of the form YYYY-MM-DDTHH:MM:SS[.s+]Z", s)
+	if len(s) < 20 || s[len(s)-1] != 'Z' || s[10] != 'T' || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, bad
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, bad
+	}
+	return t.UTC(), nil
+}
+
+// validType reports whether s is a valid STIX object type name in a path.
+func validType(s string) bool {
+	if s == "" || len(s) > 250 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
