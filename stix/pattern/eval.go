@@ -157,7 +157,7 @@ func (t *Test) compare(v any) (result, ok bool) {
 // whether they compare at all. Numbers compare numerically, strings by
 // byte (code point) order, timestamps as instants (a string property is
 // read as a STIX timestamp), binary and hex literals by bytes (a string
-// property is read as base64 for b'', hex for h'', and also as raw text).
+// property is read as base64 for b”, hex for h”, and also as raw text).
 func compareLit(v any, l Literal) (int, bool) {
 	switch l.Kind {
 	case LitString:

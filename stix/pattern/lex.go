@@ -299,8 +299,8 @@ func lexNumber(l *lexer) stateFn {
 	return lexAny
 }
 
-// lexWord scans an identifier, keyword, boolean, or the prefix of a b'',
-// h'' or t'' literal.
+// lexWord scans an identifier, keyword, boolean, or the prefix of a b”,
+// h” or t” literal.
 func lexWord(l *lexer) stateFn {
 	for {
 		r := l.next()
@@ -346,8 +346,10 @@ func lexWord(l *lexer) stateFn {
 	return lexAny
 }
 
-func isSpace(r rune) bool  { return r == ' ' || r == '\t' || r == '\n' || r == '\r' || unicode.IsSpace(r) }
-func isDigit(r rune) bool  { return r >= '0' && r <= '9' }
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || unicode.IsSpace(r)
+}
+func isDigit(r rune) bool { return r >= '0' && r <= '9' }
 func isIdentStart(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '_'
 }
