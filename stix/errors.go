@@ -8,32 +8,32 @@ import (
 // Validation rules: the Rule of a ValidationError says which requirement of
 // the specification an object breaks.
 const (
-	RuleJSON             = "json"              // not a well-formed JSON object (RFC 8259, I-JSON RFC 7493)
-	RuleRequired         = "required"          // a required property is missing
-	RuleValueType        = "value-type"        // a property's value has the wrong JSON type
-	RuleTypeName         = "type-name"         // the type property is not a valid type name (3.1)
-	RuleID               = "id"                // id is not type--UUID for this type (2.9)
-	RuleSpecVersion      = "spec-version"      // spec_version is not "2.1" (3.2)
-	RuleTimestamp        = "timestamp"         // not a STIX timestamp (2.15)
-	RulePrecision        = "timestamp-precision" // created/modified less precise than milliseconds (3.2)
-	RuleModifiedCreated  = "modified-created"  // modified earlier than created (3.2)
-	RuleTimeOrder        = "time-order"        // an end time earlier than its start time
-	RuleRefForm          = "reference-form"    // a *_ref value is not an identifier (2.9)
-	RuleRefType          = "reference-type"    // a reference points to a type it may not
-	RuleVocabulary       = "vocabulary"        // a value outside a closed vocabulary (enumeration, 2.4)
-	RuleRange            = "range"             // a number outside its allowed range
-	RuleEmptyList        = "empty-list"        // a list with no items (2.12)
-	RulePropertyName     = "property-name"     // a custom property name not of the form ^[a-z0-9_]{3,250}$ (11.1)
-	RuleReserved         = "reserved"          // a reserved property or type name
-	RuleDictionaryKey    = "dictionary-key"    // a dictionary key the specification forbids (2.3)
-	RuleHash             = "hash"              // a hash value not of its algorithm's form (2.7)
-	RuleExtension        = "extension"         // a malformed or misplaced extension (7.3, 11.3)
-	RuleExternalRef      = "external-reference" // 2.5
-	RuleGranularMarking  = "granular-marking"  // 7.2.3
-	RuleTLP              = "tlp"               // a TLP marking definition other than the fixed ones (7.2.1.4)
-	RuleConstraint       = "constraint"        // a co-occurrence rule of one object type
-	RuleValue            = "value"             // a value of the wrong form for its property (an address, a URL, ...)
-	RuleSchema           = "schema"            // the official STIX 2.1 JSON schema rejects the object
+	RuleJSON            = "json"                // not a well-formed JSON object (RFC 8259, I-JSON RFC 7493)
+	RuleRequired        = "required"            // a required property is missing
+	RuleValueType       = "value-type"          // a property's value has the wrong JSON type
+	RuleTypeName        = "type-name"           // the type property is not a valid type name (3.1)
+	RuleID              = "id"                  // id is not type--UUID for this type (2.9)
+	RuleSpecVersion     = "spec-version"        // spec_version is not "2.1" (3.2)
+	RuleTimestamp       = "timestamp"           // not a STIX timestamp (2.15)
+	RulePrecision       = "timestamp-precision" // created/modified less precise than milliseconds (3.2)
+	RuleModifiedCreated = "modified-created"    // modified earlier than created (3.2)
+	RuleTimeOrder       = "time-order"          // an end time earlier than its start time
+	RuleRefForm         = "reference-form"      // a *_ref value is not an identifier (2.9)
+	RuleRefType         = "reference-type"      // a reference points to a type it may not
+	RuleVocabulary      = "vocabulary"          // a value outside a closed vocabulary (enumeration, 2.4)
+	RuleRange           = "range"               // a number outside its allowed range
+	RuleEmptyList       = "empty-list"          // a list with no items (2.12)
+	RulePropertyName    = "property-name"       // a custom property name not of the form ^[a-z0-9_]{3,250}$ (11.1)
+	RuleReserved        = "reserved"            // a reserved property or type name
+	RuleDictionaryKey   = "dictionary-key"      // a dictionary key the specification forbids (2.3)
+	RuleHash            = "hash"                // a hash value not of its algorithm's form (2.7)
+	RuleExtension       = "extension"           // a malformed or misplaced extension (7.3, 11.3)
+	RuleExternalRef     = "external-reference"  // 2.5
+	RuleGranularMarking = "granular-marking"    // 7.2.3
+	RuleTLP             = "tlp"                 // a TLP marking definition other than the fixed ones (7.2.1.4)
+	RuleConstraint      = "constraint"          // a co-occurrence rule of one object type
+	RuleValue           = "value"               // a value of the wrong form for its property (an address, a URL, ...)
+	RuleSchema          = "schema"              // the official STIX 2.1 JSON schema rejects the object
 )
 
 // ValidationError is one way in which an object breaks the specification.

@@ -83,13 +83,13 @@ type propSpec struct {
 
 // block is an object type, an extension or an embedded type.
 type block struct {
-	name     string
-	kind     Kind   // for object types
+	name      string
+	kind      Kind   // for object types
 	blockKind string // sdo, sro, sco, meta, ext, sub, bundle
-	section  string // in the STIX 2.1 specification
-	host     string // for predefined extensions: the SCO type they extend
-	props    map[string]*propSpec
-	order    []string // property names in table order
+	section   string // in the STIX 2.1 specification
+	host      string // for predefined extensions: the SCO type they extend
+	props     map[string]*propSpec
+	order     []string // property names in table order
 }
 
 //go:embed spec.txt
