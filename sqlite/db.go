@@ -1,0 +1,242 @@
+// Package sqlite implements dragnet.Store on embedded SQLite
+// (modernc.org/sqlite, no cgo) in WAL mode.
+//
+// One connection writes (SQLite serialises writers anyway; BEGIN IMMEDIATE
+// makes other processes wait for it rather than fail), and a pool of
+// connections reads from WAL snapshots. Every method reads the calling
+// principal from ctx and applies the access rules in its own queries.
+package sqlite
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+var (
+	_ dragnet.Store        = (*DB)(nil)
+	_ dragnet.ValueScanner = (*DB)(nil)
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configure a DB.
+type Options struct {
+	Logger  *slog.Logger     // nil: discard
+	Now     func() time.Time // nil: time.Now
+	Readers int              // size of the read pool; 0: max(4, GOMAXPROCS)
+}
+
+// DB is the store on one SQLite database file.
+type DB struct {
+	path string
+	w    *sql.DB // the single writer
+	r    *sql.DB // readers
+	log  *slog.Logger
+	now  func() time.Time
+}
+
+// FileName is the database file Open uses inside its directory.
+const FileName = "dragnet.db"
+
+// Open opens (creating if need be) DIR/dragnet.db, applies the embedded
+// migrations not yet applied, and returns the store.
+func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating data directory: %w", err)
+	}
+	db := &DB{path: filepath.Join(dir, FileName), log: opts.Logger, now: opts.Now}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	pragmas := []string{
+		"busy_timeout(10000)",
+		"journal_mode(WAL)",
+		"synchronous(NORMAL)",
+		"foreign_keys(0)",
+		"cache_size(-65536)",
+		"temp_store(MEMORY)",
+		"mmap_size(1073741824)",
+	}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		for _, p := range append(pragmas, extra...) {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		return "file:" + db.path + "?" + q.Encode()
+	}
+	var err error
+	if db.w, err = sql.Open("sqlite", dsn("wal_autocheckpoint(10000)")); err != nil {
+		return nil, fmt.Errorf("opening %s: %w", db.path, err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	db.w.SetConnMaxIdleTime(0)
+	if err := db.migrate(ctx); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	readers := opts.Readers
+	if readers <= 0 {
+		readers = max(4, runtime.GOMAXPROCS(0))
+	}
+	if db.r, err = sql.Open("sqlite", dsn("query_only(1)")); err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("opening %s: %w", db.path, err)
+	}
+	db.r.SetMaxOpenConns(readers)
+	db.r.SetMaxIdleConns(readers)
+	db.r.SetConnMaxIdleTime(0)
+	db.r.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.r.Close(), db.w.Close())
+}
+
+// Path returns the database file's path.
+func (db *DB) Path() string { return db.path }
+
+// migrate applies every embedded migration newer than schema_version, each
+// in its own transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.w.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("creating schema_version: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		base := filepath.Base(name)
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if err := db.migrateOne(ctx, name, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) migrateOne(ctx context.Context, name string, n int) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrating: %w", err)
+	}
+	defer tx.Rollback()
+	var cur int
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&cur); err != nil {
+		return fmt.Errorf("reading schema_version: %w", err)
+	}
+	if n <= cur {
+		return nil
+	}
+	body, err := migrations.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		return fmt.Errorf("applying migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, n); err != nil {
+		return fmt.Errorf("recording migration %s: %w", name, err)
+	}
+	db.log.Info("applied migration", "migration", filepath.Base(name))
+	return tx.Commit()
+}
+
+// principal returns the caller, or EUNAUTHORIZED.
+func principal(ctx context.Context) (dragnet.Principal, error) {
+	p, ok := dragnet.PrincipalFrom(ctx)
+	if !ok || (!p.System && p.Org == nil) {
+		return dragnet.Principal{}, dragnet.Errorf(dragnet.EUNAUTHORIZED, "authentication required")
+	}
+	return p, nil
+}
+
+// operator returns the caller if it administers the hub, else EFORBIDDEN.
+func operator(ctx context.Context) (dragnet.Principal, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return p, err
+	}
+	if !p.IsOperator() {
+		return p, dragnet.Errorf(dragnet.EFORBIDDEN, "only the hub operator may do this")
+	}
+	return p, nil
+}
+
+// micros converts t to microseconds since the epoch; the zero time is 0.
+func micros(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// fromMicros is the inverse of micros.
+func fromMicros(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).UTC()
+}
+
+// fromNanos converts nanoseconds since the epoch; 0 is the zero time.
+func fromNanos(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns).UTC()
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("sqlite: crypto/rand failed: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// isUnique reports whether err is a UNIQUE constraint failure.
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// placeholders returns "?,?,…" with n marks.
+func placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?,", n-1) + "?"
+}

@@ -1,0 +1,92 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// wtx is a write transaction. It allocates date_added values: unique and
+// strictly increasing over the whole store, max(now, last+1) in
+// microseconds. Allocation happens inside the transaction, which holds
+// SQLite's write lock from BEGIN IMMEDIATE to COMMIT, so transactions
+// commit in the order of the values they allocate and no reader can see a
+// later date_added before an earlier one.
+type wtx struct {
+	*sql.Tx
+	db    *DB
+	last  int64 // last date_added allocated; -1 until loaded
+	dirty bool
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns query prepared on the transaction, preparing it once.
+func (w *wtx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := w.stmts[query]; ok {
+		return s, nil
+	}
+	s, err := w.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("preparing statement: %w", err)
+	}
+	if w.stmts == nil {
+		w.stmts = map[string]*sql.Stmt{}
+	}
+	w.stmts[query] = s
+	return s, nil
+}
+
+// exec runs a prepared statement.
+func (w *wtx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// queryRow runs a prepared single-row query.
+func (w *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	s, err := w.stmt(ctx, query)
+	if err != nil {
+		// The error surfaces from Scan: QueryRowContext on a fresh
+		// preparation reports it the same way.
+		return w.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// begin starts a write transaction on the writer connection.
+func (db *DB) begin(ctx context.Context) (*wtx, error) {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("beginning transaction: %w", err)
+	}
+	return &wtx{Tx: tx, db: db, last: -1}, nil
+}
+
+// nextDateAdded allocates the next date_added.
+func (w *wtx) nextDateAdded(ctx context.Context) (int64, error) {
+	if w.last < 0 {
+		if err := w.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'date_added'`).Scan(&w.last); err != nil {
+			return 0, fmt.Errorf("reading date_added counter: %w", err)
+		}
+	}
+	v := max(w.db.now().UnixMicro(), w.last+1)
+	w.last = v
+	w.dirty = true
+	return v, nil
+}
+
+// commit stores the counter if it moved, then commits.
+func (w *wtx) commit(ctx context.Context) error {
+	if w.dirty {
+		if _, err := w.ExecContext(ctx, `UPDATE counters SET value = ? WHERE name = 'date_added'`, w.last); err != nil {
+			return fmt.Errorf("storing date_added counter: %w", err)
+		}
+	}
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("committing: %w", err)
+	}
+	return nil
+}
