@@ -1,0 +1,283 @@
+package match
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// BenchConfig sets up Bench.
+type BenchConfig struct {
+	Indicators int           // size of the synthetic set
+	Seed       uint64        // generator seed
+	Duration   time.Duration // time spent on each measured stream; 0: 1s
+	Queries    int           // distinct queries per stream; 0: 1<<20
+}
+
+// BenchReport is what `dragnet bench match` prints. Rates are lookups per
+// second on one goroutine; baselines are the same lookups in plain Go maps
+// built in the same run (for domains, one map probe per parent domain).
+type BenchReport struct {
+	Indicators               int     `json:"indicators"`
+	CompileSeconds           float64 `json:"compile_seconds"`
+	IndexBytesPerIndicator   float64 `json:"index_bytes_per_indicator"`
+	IPv4MissLookupsPerSec    float64 `json:"ipv4_miss_lookups_per_sec"`
+	IPv4MissBaselinePerSec   float64 `json:"ipv4_miss_baseline_per_sec"`
+	IPv4HitLookupsPerSec     float64 `json:"ipv4_hit_lookups_per_sec"`
+	IPv4HitBaselinePerSec    float64 `json:"ipv4_hit_baseline_per_sec"`
+	DomainMissLookupsPerSec  float64 `json:"domain_miss_lookups_per_sec"`
+	DomainMissBaselinePerSec float64 `json:"domain_miss_baseline_per_sec"`
+	DomainHitLookupsPerSec   float64 `json:"domain_hit_lookups_per_sec"`
+	DomainHitBaselinePerSec  float64 `json:"domain_hit_baseline_per_sec"`
+	SHA256MissLookupsPerSec  float64 `json:"sha256_miss_lookups_per_sec"`
+	SHA256MissBaselinePerSec float64 `json:"sha256_miss_baseline_per_sec"`
+	SHA256HitLookupsPerSec   float64 `json:"sha256_hit_lookups_per_sec"`
+	SHA256HitBaselinePerSec  float64 `json:"sha256_hit_baseline_per_sec"`
+}
+
+// benchAccess sees every synthetic audience, so every hit is counted.
+func benchAccess(n int) *dragnet.Access {
+	a := &dragnet.Access{OrgID: 1}
+	for i := 1; i <= n; i++ {
+		a.Audiences = append(a.Audiences, int64(i))
+	}
+	return a
+}
+
+const benchAudiences = 16
+
+// Bench generates the synthetic set, compiles it, and measures lookups
+// against plain Go maps. It checks that both find the same number of hits
+// on every stream, so a broken index cannot report a good figure.
+func Bench(cfg BenchConfig) (*BenchReport, error) {
+	if cfg.Indicators < 10 {
+		return nil, dragnet.Errorf(dragnet.EINVALID, "--indicators must be at least 10")
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = time.Second
+	}
+	if cfg.Queries <= 0 {
+		cfg.Queries = 1 << 20
+	}
+	g := Synthetic{N: cfg.Indicators, Seed: cfg.Seed, Audiences: benchAudiences}
+	rep := &BenchReport{Indicators: cfg.Indicators}
+
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	start := time.Now()
+	ix, err := Compile(g.Entries(), Options{})
+	if err != nil {
+		return nil, err
+	}
+	rep.CompileSeconds = time.Since(start).Seconds()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	rep.IndexBytesPerIndicator = float64(int64(ms.HeapAlloc)-int64(before)) / float64(cfg.Indicators)
+	acc := benchAccess(benchAudiences)
+
+	if err := benchIPv4(g, ix, acc, cfg, rep); err != nil {
+		return nil, err
+	}
+	if err := benchDomain(g, ix, acc, cfg, rep); err != nil {
+		return nil, err
+	}
+	if err := benchSHA256(g, ix, acc, cfg, rep); err != nil {
+		return nil, err
+	}
+	runtime.KeepAlive(ix)
+	return rep, nil
+}
+
+// rate runs f over the query set until d has passed and returns the
+// lookups per second and the hits of one pass.
+func rate(nq int, d time.Duration, f func() int) (float64, int) {
+	hits := f() // warm up, and the hit count of one pass
+	n := 0
+	start := time.Now()
+	for time.Since(start) < d {
+		f()
+		n += nq
+	}
+	return float64(n) / time.Since(start).Seconds(), hits
+}
+
+// mixed builds a query stream of nq queries, hitPermille of them from hit
+// and the rest from miss, in a deterministic shuffle.
+func mixed[Q any](g Synthetic, nq, hitPermille int, hit, miss func(i int) Q) []Q {
+	qs := make([]Q, nq)
+	for i := range qs {
+		if int(g.rnd(9, uint64(i), 0)%1000) < hitPermille {
+			qs[i] = hit(i)
+		} else {
+			qs[i] = miss(i)
+		}
+	}
+	return qs
+}
+
+func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
+	nIP, _, _, _ := g.Counts()
+	base := make(map[uint32]uint32, nIP)
+	for i := 0; i < nIP; i++ {
+		base[g.IPv4(i)] = uint32(i)
+	}
+	// Misses are addresses in no exact indicator and no CIDR indicator.
+	var buf []Hit
+	missAt := func(i int) netip.Addr {
+		for j := uint64(0); ; j++ {
+			a := uint32(g.rnd(10, uint64(i), j))
+			if _, ok := base[a]; ok {
+				continue
+			}
+			if buf = ix.AppendAddr(buf[:0], addr4(a), acc); len(buf) == 0 {
+				return addr4(a)
+			}
+		}
+	}
+	hitAt := func(i int) netip.Addr { return addr4(g.IPv4(int(g.rnd(11, uint64(i), 0) % uint64(nIP)))) }
+	for _, m := range []struct {
+		permille   int
+		ours, base *float64
+	}{{1, &rep.IPv4MissLookupsPerSec, &rep.IPv4MissBaselinePerSec}, {500, &rep.IPv4HitLookupsPerSec, &rep.IPv4HitBaselinePerSec}} {
+		qs := mixed(g, cfg.Queries, m.permille, hitAt, missAt)
+		var hits, bhits int
+		*m.ours, hits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			for _, q := range qs {
+				buf = ix.AppendAddr(buf[:0], q, acc)
+				if len(buf) > 0 {
+					n++
+				}
+			}
+			return n
+		})
+		*m.base, bhits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			for _, q := range qs {
+				b := q.As4()
+				if _, ok := base[uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3])]; ok {
+					n++
+				}
+			}
+			return n
+		})
+		if hits != bhits {
+			return fmt.Errorf("ipv4 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		}
+	}
+	return nil
+}
+
+func benchDomain(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
+	_, _, nDom, _ := g.Counts()
+	base := make(map[string]uint32, nDom)
+	for i := 0; i < nDom; i++ {
+		base[g.Domain(i)] = uint32(i)
+	}
+	hitAt := func(i int) string {
+		r := g.rnd(12, uint64(i), 0)
+		d := g.Domain(int(r % uint64(nDom)))
+		switch r >> 32 % 3 {
+		case 1:
+			d = "www." + d
+		case 2:
+			d = "a.cdn." + d
+		}
+		return d
+	}
+	var buf []Hit
+	for _, m := range []struct {
+		permille   int
+		ours, base *float64
+	}{{1, &rep.DomainMissLookupsPerSec, &rep.DomainMissBaselinePerSec}, {500, &rep.DomainHitLookupsPerSec, &rep.DomainHitBaselinePerSec}} {
+		qs := mixed(g, cfg.Queries, m.permille, hitAt, g.MissDomain)
+		var hits, bhits int
+		*m.ours, hits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			for _, q := range qs {
+				buf = ix.AppendDomain(buf[:0], q, acc)
+				if len(buf) > 0 {
+					n++
+				}
+			}
+			return n
+		})
+		*m.base, bhits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			for _, q := range qs {
+				found := false
+				for s := q; ; {
+					dot := strings.IndexByte(s, '.')
+					if dot < 0 {
+						break
+					}
+					if _, ok := base[s]; ok {
+						found = true
+					}
+					s = s[dot+1:]
+				}
+				if found {
+					n++
+				}
+			}
+			return n
+		})
+		if hits != bhits {
+			return fmt.Errorf("domain stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		}
+	}
+	return nil
+}
+
+func benchSHA256(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
+	_, _, _, nSHA := g.Counts()
+	base := make(map[[32]byte]uint32, nSHA)
+	for i := 0; i < nSHA; i++ {
+		base[g.SHA256(i)] = uint32(i)
+	}
+	hexOf := func(d [32]byte) string { return hex.EncodeToString(d[:]) }
+	hitAt := func(i int) string { return hexOf(g.SHA256(int(g.rnd(13, uint64(i), 0) % uint64(nSHA)))) }
+	missAt := func(i int) string { return hexOf(g.MissSHA256(i)) }
+	var buf []Hit
+	for _, m := range []struct {
+		permille   int
+		ours, base *float64
+	}{{1, &rep.SHA256MissLookupsPerSec, &rep.SHA256MissBaselinePerSec}, {500, &rep.SHA256HitLookupsPerSec, &rep.SHA256HitBaselinePerSec}} {
+		qs := mixed(g, cfg.Queries, m.permille, hitAt, missAt)
+		var hits, bhits int
+		*m.ours, hits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			for _, q := range qs {
+				buf = ix.AppendHash(buf[:0], dragnet.ValueSHA256, q, acc)
+				if len(buf) > 0 {
+					n++
+				}
+			}
+			return n
+		})
+		*m.base, bhits = rate(len(qs), cfg.Duration, func() int {
+			n := 0
+			var k [32]byte
+			for _, q := range qs {
+				if _, err := hex.Decode(k[:], []byte(q)); err != nil {
+					continue
+				}
+				if _, ok := base[k]; ok {
+					n++
+				}
+			}
+			return n
+		})
+		if hits != bhits {
+			return fmt.Errorf("sha256 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,89 @@
+package match
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"net/netip"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+func TestBenchSmall(t *testing.T) {
+	rep, err := Bench(BenchConfig{Indicators: 20000, Seed: 1, Duration: time.Millisecond, Queries: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(rep)
+	t.Log(string(b))
+	if rep.IPv4HitLookupsPerSec <= 0 || rep.DomainMissBaselinePerSec <= 0 || rep.SHA256HitLookupsPerSec <= 0 {
+		t.Errorf("missing rates: %s", b)
+	}
+}
+
+// benchN is the indicator count of the go test benchmarks; the full-size
+// figures come from `dragnet bench match`.
+var benchN = flag.Int("match.n", 1_000_000, "indicators in the benchmark set")
+
+var fixture struct {
+	once sync.Once
+	g    Synthetic
+	ix   *Index
+	err  error
+}
+
+func benchIndex(b *testing.B) (Synthetic, *Index) {
+	fixture.once.Do(func() {
+		fixture.g = Synthetic{N: *benchN, Seed: 1, Audiences: benchAudiences}
+		fixture.ix, fixture.err = Compile(fixture.g.Entries(), Options{})
+	})
+	if fixture.err != nil {
+		b.Fatal(fixture.err)
+	}
+	return fixture.g, fixture.ix
+}
+
+func BenchmarkLookup(b *testing.B) {
+	g, ix := benchIndex(b)
+	acc := benchAccess(benchAudiences)
+	nIP, _, nDom, nSHA := g.Counts()
+	const nq = 1 << 16
+	for _, mix := range []struct {
+		name     string
+		permille int
+	}{{"miss", 1}, {"hit", 500}} {
+		ips := mixed(g, nq, mix.permille,
+			func(i int) netip.Addr { return addr4(g.IPv4(int(g.rnd(11, uint64(i), 0) % uint64(nIP)))) },
+			func(i int) netip.Addr { return addr4(uint32(g.rnd(10, uint64(i), 0))) })
+		b.Run("ipv4/"+mix.name, func(b *testing.B) {
+			var buf []Hit
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				buf = ix.AppendAddr(buf[:0], ips[i%nq], acc)
+			}
+		})
+		doms := mixed(g, nq, mix.permille,
+			func(i int) string { return "www." + g.Domain(int(g.rnd(12, uint64(i), 0)%uint64(nDom))) },
+			g.MissDomain)
+		b.Run("domain/"+mix.name, func(b *testing.B) {
+			var buf []Hit
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				buf = ix.AppendDomain(buf[:0], doms[i%nq], acc)
+			}
+		})
+		shas := mixed(g, nq, mix.permille,
+			func(i int) string { d := g.SHA256(int(g.rnd(13, uint64(i), 0) % uint64(nSHA))); return hex.EncodeToString(d[:]) },
+			func(i int) string { d := g.MissSHA256(i); return hex.EncodeToString(d[:]) })
+		b.Run("sha256/"+mix.name, func(b *testing.B) {
+			var buf []Hit
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				buf = ix.AppendHash(buf[:0], dragnet.ValueSHA256, shas[i%nq], acc)
+			}
+		})
+	}
+}

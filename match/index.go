@@ -1,0 +1,272 @@
+// Package match compiles indicators into in-memory indexes and matches
+// telemetry against them: exact sets of IPv4 and IPv6 addresses, CIDR
+// ranges, domains (exact and "subdomain of"), normalised URLs, e-mail
+// addresses and file hashes, each behind a cache-resident filter so that
+// the common case, a miss, costs a few cache reads.
+//
+// The indexes are pointer-free (fixed-size keys, fingerprints and offsets
+// into one record arena), so their size does not weigh on garbage
+// collection. Every hit passes the sharing policy: a lookup returns only
+// indicators published to an audience the caller's dragnet.Access can see.
+package match
+
+import (
+	"fmt"
+	"hash/maphash"
+	"iter"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/gaissmai/bart"
+)
+
+// Entry is one indicator value to compile: the value an indicator requires
+// and what a hit on it reports.
+type Entry struct {
+	Value       dragnet.Value // normalised (dragnet.NormalizeValue)
+	IndicatorID string
+	Audience    int64 // the audience the indicator version was published to
+	TLP         dragnet.TLP
+	Confidence  int       // 0..100; 0 also when unknown
+	ValidFrom   time.Time // zero: no lower bound
+	ValidUntil  time.Time // zero: no upper bound
+	Revoked     bool
+}
+
+// Options tune compilation.
+type Options struct {
+	// Now is the clock that decides which indicators are valid; nil means
+	// time.Now. The index keeps the time of compilation until SetNow
+	// moves it.
+	Now func() time.Time
+	// Suppress holds warninglisted values: they never produce a hit,
+	// whatever indicator carries them.
+	Suppress *Suppression
+}
+
+// Index is a compiled, immutable set of indicator values. It is safe for
+// concurrent lookups. Build one with Compile.
+type Index struct {
+	recs []rec
+	ids  []byte // indicator ids that are not "indicator--<uuid>"
+	seed maphash.Seed
+
+	ipv4   table[uint32]
+	ipv6   table[[2]uint64]
+	domain table[uint64]
+	url    table[uint64]
+	email  table[uint64]
+	md5    table[[16]byte]
+	sha1   table[[20]byte]
+	sha256 table[[32]byte]
+	sha512 table[[64]byte]
+
+	cidr   *bart.Table[uint32] // nil when there are no CIDR indicators
+	cidr24 []uint64            // bit per IPv4 /24 a CIDR indicator touches
+	cidr6  bool                // some CIDR indicator is IPv6
+
+	suppress *Suppression
+	now      atomic.Int64 // unix seconds: validity is judged against it
+	entries  int
+}
+
+// rec is one indicator carrying one value: what a hit reports and what
+// the policy needs. Records of one value are contiguous; the last has
+// recLast set.
+type rec struct {
+	id    [16]byte // the UUID of "indicator--<uuid>", or arena offset and length
+	aud   uint32
+	from  uint32 // unix seconds; 0: none
+	until uint32 // unix seconds; 0: none
+	tlp   uint8
+	conf  uint8
+	flags uint8
+}
+
+const (
+	recLast  = 1 << iota // last record of its value
+	recArena             // id is (offset, length) into Index.ids
+)
+
+// Len returns the number of compiled indicator values.
+func (ix *Index) Len() int { return ix.entries }
+
+// SetNow moves the time against which ValidFrom and ValidUntil are judged.
+func (ix *Index) SetNow(t time.Time) { ix.now.Store(t.Unix()) }
+
+// Compile builds an index from entries. Revoked, expired and warninglisted
+// entries are left out; entries not yet valid are kept and start to hit
+// when SetNow passes their ValidFrom. An entry whose value is not a
+// normalised value of its kind fails compilation with EINVALID naming it;
+// an error from the sequence stops it.
+func Compile(entries iter.Seq2[Entry, error], opt Options) (*Index, error) {
+	now := time.Now
+	if opt.Now != nil {
+		now = opt.Now
+	}
+	t := now()
+	c := newCompiler(t, opt.Suppress)
+	n := 0
+	for e, err := range entries {
+		if err != nil {
+			return nil, err
+		}
+		n++
+		if err := c.add(e); err != nil {
+			return nil, fmt.Errorf("entry %d (%s): %w", n, e.IndicatorID, err)
+		}
+	}
+	ix := c.build()
+	ix.now.Store(t.Unix())
+	return ix, nil
+}
+
+// Entries adapts a slice to the sequence Compile reads.
+func Entries(es []Entry) iter.Seq2[Entry, error] {
+	return func(yield func(Entry, error) bool) {
+		for _, e := range es {
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// Bytes returns the memory the index holds, in bytes (the record arena,
+// tables, filters and an estimate for the CIDR trie).
+func (ix *Index) Bytes() int {
+	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.ids) + len(ix.cidr24)*8
+	n += tableBytes(&ix.ipv4) + tableBytes(&ix.ipv6) + tableBytes(&ix.domain) +
+		tableBytes(&ix.url) + tableBytes(&ix.email) + tableBytes(&ix.md5) +
+		tableBytes(&ix.sha1) + tableBytes(&ix.sha256) + tableBytes(&ix.sha512)
+	if ix.cidr != nil {
+		n += ix.cidr.Size() * 48 // bart's published figure for its Table
+	}
+	return n
+}
+
+func tableBytes[K comparable](t *table[K]) int {
+	return len(t.slots)*int(unsafe.Sizeof(slot[K]{})) + t.filter.bytes()
+}
+
+// id returns the indicator id of record r.
+func (ix *Index) id(r *rec) string {
+	if r.flags&recArena != 0 {
+		off := int(r.id[0]) | int(r.id[1])<<8 | int(r.id[2])<<16 | int(r.id[3])<<24 | int(r.id[4])<<32
+		l := int(r.id[5]) | int(r.id[6])<<8
+		return string(ix.ids[off : off+l])
+	}
+	return "indicator--" + formatUUID(r.id)
+}
+
+func formatUUID(u [16]byte) string {
+	const hexd = "0123456789abcdef"
+	var b [36]byte
+	j := 0
+	for i, c := range u {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			b[j] = '-'
+			j++
+		}
+		b[j] = hexd[c>>4]
+		b[j+1] = hexd[c&15]
+		j += 2
+	}
+	return string(b[:])
+}
+
+// parseIndicatorUUID reads the UUID of "indicator--<uuid>" in canonical
+// lower-case form; ok is false for anything else (kept verbatim instead).
+func parseIndicatorUUID(id string) (u [16]byte, ok bool) {
+	s, found := strings.CutPrefix(id, "indicator--")
+	if !found || len(s) != 36 {
+		return u, false
+	}
+	j := 0
+	for i := 0; i < 36; {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if s[i] != '-' {
+				return u, false
+			}
+			i++
+			continue
+		}
+		hi, ok1 := lowerHex(s[i])
+		lo, ok2 := lowerHex(s[i+1])
+		if !ok1 || !ok2 {
+			return u, false
+		}
+		u[j] = hi<<4 | lo
+		j++
+		i += 2
+	}
+	return u, true
+}
+
+func lowerHex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
+}
+
+// sortKeyed orders collected keys by hash and merges the records of equal
+// keys into contiguous runs of the record arena; it returns the distinct
+// keys with the position of their first record.
+func sortKeyed[K comparable](ps []pending[K], recs *[]rec) []keyed[K] {
+	slices.SortFunc(ps, func(a, b pending[K]) int {
+		switch {
+		case a.hash < b.hash:
+			return -1
+		case a.hash > b.hash:
+			return 1
+		}
+		return 0
+	})
+	out := make([]keyed[K], 0, len(ps))
+	for i := 0; i < len(ps); {
+		j := i + 1
+		for j < len(ps) && ps[j].hash == ps[i].hash {
+			j++
+		}
+		// ps[i:j] share a hash; group them by key (equal hashes of
+		// different keys are rare, so the quadratic grouping is cheap).
+		run := ps[i:j]
+		for len(run) > 0 {
+			k, h := run[0].key, run[0].hash
+			start := uint32(len(*recs))
+			rest := run[:0]
+			for _, p := range run {
+				if p.key == k {
+					*recs = append(*recs, p.rec)
+				} else {
+					rest = append(rest, p)
+				}
+			}
+			(*recs)[len(*recs)-1].flags |= recLast
+			out = append(out, keyed[K]{hash: h, key: k, ref: start + 1})
+			run = rest
+		}
+		i = j
+	}
+	return out
+}
+
+type pending[K comparable] struct {
+	hash uint64
+	key  K
+	rec  rec
+}
+
+type pendingPrefix struct {
+	pfx netip.Prefix
+	rec rec
+}

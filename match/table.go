@@ -1,0 +1,113 @@
+package match
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// A table is an exact set of fixed-size keys with open addressing (linear
+// probing) behind a binary fuse filter. It holds no pointers: the garbage
+// collector never scans it, however many keys it has. Each slot names the
+// first of the key's records in the index's record arena (ref is that
+// position plus one; 0 marks an empty slot).
+type table[K comparable] struct {
+	filter fuse8
+	slots  []slot[K]
+}
+
+type slot[K comparable] struct {
+	key K
+	ref uint32
+}
+
+// loadFactor is the fill of a table's slot array: low enough that a probe
+// rarely leaves its first cache line, high enough to keep bytes per key down.
+const loadFactor = 0.80
+
+// keyed is one key with its hash and the position of its first record,
+// as collected during compilation.
+type keyed[K comparable] struct {
+	hash uint64
+	key  K
+	ref  uint32
+}
+
+// buildTable builds a table from distinct keys (the caller merges records
+// of equal keys first).
+func buildTable[K comparable](ks []keyed[K]) table[K] {
+	var t table[K]
+	if len(ks) == 0 {
+		return t
+	}
+	n := int(float64(len(ks))/loadFactor) + 1
+	t.slots = make([]slot[K], n)
+	hs := make([]uint64, len(ks))
+	for i := range ks {
+		hs[i] = ks[i].hash
+		j := fastrange(ks[i].hash, n)
+		for t.slots[j].ref != 0 {
+			j++
+			if j == n {
+				j = 0
+			}
+		}
+		t.slots[j] = slot[K]{key: ks[i].key, ref: ks[i].ref}
+	}
+	slices.Sort(hs)
+	hs = slices.Compact(hs)
+	t.filter = buildFuse8(hs)
+	return t
+}
+
+// get returns the ref of key (whose hash is h), 0 if absent.
+func (t *table[K]) get(key K, h uint64) uint32 {
+	if len(t.slots) == 0 || !t.filter.mayContain(h) {
+		return 0
+	}
+	n := len(t.slots)
+	j := fastrange(h, n)
+	for {
+		s := &t.slots[j]
+		if s.ref == 0 {
+			return 0
+		}
+		if s.key == key {
+			return s.ref
+		}
+		j++
+		if j == n {
+			j = 0
+		}
+	}
+}
+
+func (t *table[K]) len() int {
+	return len(t.slots)
+}
+
+func fastrange(h uint64, n int) int {
+	hi, _ := bits.Mul64(h, uint64(n))
+	return int(hi)
+}
+
+// Hashes. Keys are spread by a strong 64-bit mixer so that the filter and
+// the slot position see uniform bits whatever the key distribution (IPv4
+// addresses of one network differ only in their low bits).
+
+func hash32(v uint32) uint64 { return murmur64(uint64(v) | 0x5bd1e99500000000) }
+
+func hash64(v uint64) uint64 { return murmur64(v ^ 0x2545f4914f6cdd1d) }
+
+func hash128(k [2]uint64) uint64 { return murmur64(k[0] ^ murmur64(k[1]^0x9e3779b97f4a7c15)) }
+
+// hashDigest hashes a cryptographic digest: its first eight bytes are
+// already uniform, but mixing the rest in keeps adversarial inputs that
+// share a prefix from piling into one slot run.
+func hashDigest(b []byte) uint64 {
+	h := binary.LittleEndian.Uint64(b[0:8])
+	for i := 8; i+8 <= len(b); i += 8 {
+		h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[i:i+8])
+	}
+	return murmur64(h)
+}
