@@ -76,7 +76,10 @@ func BenchmarkLookup(b *testing.B) {
 			}
 		})
 		shas := mixed(g, nq, mix.permille,
-			func(i int) string { d := g.SHA256(int(g.rnd(13, uint64(i), 0) % uint64(nSHA))); return hex.EncodeToString(d[:]) },
+			func(i int) string {
+				d := g.SHA256(int(g.rnd(13, uint64(i), 0) % uint64(nSHA)))
+				return hex.EncodeToString(d[:])
+			},
 			func(i int) string { d := g.MissSHA256(i); return hex.EncodeToString(d[:]) })
 		b.Run("sha256/"+mix.name, func(b *testing.B) {
 			var buf []Hit
