@@ -1,0 +1,651 @@
+package postgres
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/stix"
+)
+
+// pending is one submitted object on its way into the store.
+type pending struct {
+	i      int // index in the request
+	sub    *dragnet.Submission
+	id     string
+	ver    int64 // object version in ns, 0 when it has neither modified nor created
+	tlp    dragnet.TLP
+	digest [32]byte
+	spec   string
+	until  int64 // valid_until in ns, 0 when absent
+	vid    int64 // the stored version, once known
+	newVer bool  // this request stored the version
+	dupOf  *pending
+	date   int64
+}
+
+type verKey struct {
+	id  string
+	ver int64
+}
+
+// AddObjects publishes objects into a collection: the caller needs a write
+// role and must see the collection (ENOTFOUND otherwise, EFORBIDDEN for a
+// read role). Each object succeeds or fails on its own:
+//
+//   - its TLP comes from object_marking_refs (conflicting levels fail), else
+//     the audience's default; TLP:RED cannot go to the community;
+//   - an object already published AMBER, AMBER+STRICT or RED to an audience
+//     A may be published to B only when every reader of B can read A;
+//   - created_by_ref may not name another member's identity;
+//   - the first organisation to submit an id owns it, and only it may add
+//     new versions; anyone may re-submit an existing version unchanged;
+//   - a version (id, modified) is immutable: different JSON for it fails;
+//     the identical version re-submitted to the same audience adds nothing.
+//
+// All of it, the status update (statusID) and one audit record are written
+// in one transaction; the date_added allocation comes last (see the
+// package comment). The returned error is for faults only, and then
+// nothing of the request is kept.
+func (db *DB) AddObjects(ctx context.Context, collectionID, statusID string, subs []*dragnet.Submission) ([]dragnet.AddResult, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Org == nil {
+		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "the system principal cannot publish intelligence")
+	}
+	if !p.Role.CanWrite() {
+		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "a %s token cannot write", p.Role)
+	}
+	var results []dragnet.AddResult
+	for attempt := 0; ; attempt++ {
+		err = db.inTx(ctx, func(tx pgx.Tx) error {
+			var err error
+			results, err = db.addObjects(ctx, tx, p, collectionID, statusID, subs)
+			return err
+		})
+		if !retryable(err) || attempt == 4 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, wrap("adding objects", err)
+	}
+	return results, nil
+}
+
+// retryable reports whether a transaction failed only because it raced
+// another (deadlock or serialisation failure) and may simply run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.Is(err, errRaced) || errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// errRaced says a concurrent transaction removed a version this one meant
+// to publish again; the request is run again from the start.
+var errRaced = errors.New("a version was removed concurrently")
+
+// lockReused share-locks the stored versions the request publishes again,
+// so that a concurrent DeleteObject cannot remove them before the commit.
+func lockReused(ctx context.Context, tx pgx.Tx, uniq, fresh []*pending, results []dragnet.AddResult) error {
+	isFresh := make(map[*pending]bool, len(fresh))
+	for _, pd := range fresh {
+		isFresh[pd] = true
+	}
+	var vids []int64
+	for _, pd := range uniq {
+		if results[pd.i].Err == nil && !isFresh[pd] {
+			vids = append(vids, pd.vid)
+		}
+	}
+	if len(vids) == 0 {
+		return nil
+	}
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT vid FROM versions WHERE vid = ANY($1) FOR SHARE) x`, vids).Scan(&n); err != nil {
+		return err
+	}
+	if n != len(vids) {
+		return errRaced
+	}
+	return nil
+}
+
+func failure(code, format string, args ...any) error { return dragnet.Errorf(code, format, args...) }
+
+func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, collectionID, statusID string, subs []*dragnet.Submission) ([]dragnet.AddResult, error) {
+	aud, acc, err := db.visibleAudience(ctx, tx, p, collectionID)
+	if err != nil {
+		return nil, err
+	}
+	me := p.Org.ID
+	results := make([]dragnet.AddResult, len(subs))
+	fail := func(pd *pending, err error) {
+		results[pd.i].Err = err
+	}
+
+	// Checks that need nothing from the store.
+	var ps []*pending
+	var refs []string
+	for i, s := range subs {
+		pd := &pending{i: i, sub: s}
+		if s == nil || s.Object == nil || s.Object.ID == "" || s.Object.Type == "" || len(s.Object.Raw) == 0 {
+			if s != nil && s.Object != nil {
+				results[i].ID, results[i].Version = s.Object.ID, s.Object.Version()
+			}
+			results[i].Err = failure(dragnet.EINVALID, "object has no id, type or content")
+			continue
+		}
+		o := s.Object
+		pd.id = o.ID
+		results[i].ID = o.ID
+		results[i].Version = o.Version()
+		if v := o.Version(); !v.IsZero() {
+			if v.Year() < 1678 || v.Year() > 2261 {
+				results[i].Err = failure(dragnet.EINVALID, "version timestamp %s is out of the supported range (years 1678 to 2261)", stix.FormatTimestamp(v))
+				continue
+			}
+			pd.ver = v.UnixNano()
+		}
+		pd.spec = o.SpecVersion
+		if pd.spec == "" {
+			pd.spec = newestSpec
+		}
+		pd.until = validUntil(o)
+		tlp, err := dragnet.TLPOfMarkings(o.ObjectMarkingRefs)
+		if err != nil {
+			results[i].Err = err
+			continue
+		}
+		if tlp == dragnet.TLPNone {
+			tlp = aud.DefaultTLP
+		}
+		if tlp == dragnet.TLPRed && aud.Kind == dragnet.AudienceCommunity {
+			results[i].Err = failure(dragnet.EINVALID, msgRedCommunity)
+			continue
+		}
+		pd.tlp = tlp
+		pd.digest = sha256.Sum256(o.Raw)
+		if o.CreatedByRef != "" {
+			refs = append(refs, o.CreatedByRef)
+		}
+		ps = append(ps, pd)
+	}
+
+	// created_by_ref naming another member.
+	if len(refs) > 0 {
+		rows, err := tx.Query(ctx, `SELECT identity, name FROM orgs WHERE identity = ANY($1) AND id <> $2`, refs, me)
+		if err != nil {
+			return nil, err
+		}
+		others := map[string]string{}
+		for rows.Next() {
+			var ident, name string
+			if err := rows.Scan(&ident, &name); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			others[ident] = name
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ps = keep(ps, func(pd *pending) bool {
+			if name, ok := others[pd.sub.Object.CreatedByRef]; ok {
+				fail(pd, failure(dragnet.EINVALID, msgImpersonation, name))
+				return false
+			}
+			return true
+		})
+	}
+
+	// Duplicates within the request share the first one's fate.
+	first := map[verKey]*pending{}
+	var uniq []*pending
+	for _, pd := range ps {
+		k := verKey{pd.id, pd.ver}
+		if f, ok := first[k]; ok {
+			pd.dupOf = f
+			continue
+		}
+		first[k] = pd
+		uniq = append(uniq, pd)
+	}
+	// A stable order of ids keeps concurrent writers from deadlocking.
+	sort.SliceStable(uniq, func(a, b int) bool {
+		if uniq[a].id != uniq[b].id {
+			return uniq[a].id < uniq[b].id
+		}
+		return uniq[a].ver < uniq[b].ver
+	})
+	ids := make([]string, 0, len(uniq))
+	for i, pd := range uniq {
+		if i == 0 || uniq[i-1].id != pd.id {
+			ids = append(ids, pd.id)
+		}
+	}
+
+	claimed, owners, err := claimObjects(ctx, tx, ids, me)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := existingVersions(ctx, tx, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkResharing(ctx, tx, aud, acc, uniq, fail); err != nil {
+		return nil, err
+	}
+
+	var fresh []*pending
+	for _, pd := range uniq {
+		if results[pd.i].Err != nil {
+			continue
+		}
+		if ev, ok := existing[verKey{pd.id, pd.ver}]; ok {
+			same, err := sameVersion(ctx, tx, ev, pd)
+			if err != nil {
+				return nil, err
+			}
+			if !same {
+				fail(pd, failure(dragnet.ECONFLICT, msgDifferentContent))
+				continue
+			}
+			pd.vid = ev.vid
+			continue
+		}
+		if owners[pd.id] != me {
+			fail(pd, failure(dragnet.EFORBIDDEN, msgNotAuthor, pd.id))
+			continue
+		}
+		fresh = append(fresh, pd)
+	}
+	if err := lockReused(ctx, tx, uniq, fresh, results); err != nil {
+		return nil, err
+	}
+	if err := insertVersions(ctx, tx, fresh, fail); err != nil {
+		return nil, err
+	}
+	if err := insertValues(ctx, tx, fresh); err != nil {
+		return nil, err
+	}
+
+	var ok []*pending
+	for _, pd := range uniq {
+		if results[pd.i].Err == nil {
+			ok = append(ok, pd)
+		}
+	}
+	if err := releaseUnused(ctx, tx, claimed, ok); err != nil {
+		return nil, err
+	}
+	last, err := db.insertSubmissions(ctx, tx, aud, me, ok)
+	if err != nil {
+		return nil, err
+	}
+	for _, pd := range ok {
+		if pd.ver == 0 && pd.date != 0 {
+			results[pd.i].Version = micros(pd.date)
+		}
+	}
+	for _, pd := range ps {
+		if f := pd.dupOf; f != nil {
+			results[pd.i] = results[f.i]
+			if results[f.i].Err == nil {
+				// The same version again: it adds nothing.
+				if pd.ver == 0 {
+					results[pd.i].Version = time.Time{}
+				}
+				if f.digest != pd.digest && !sameJSON(f.sub.Object.Raw, pd.sub.Object.Raw) {
+					results[pd.i].Err = failure(dragnet.ECONFLICT, msgDifferentContent)
+				}
+			}
+		}
+	}
+	if statusID != "" {
+		if err := db.resolveStatus(ctx, tx, p, statusID, results); err != nil {
+			return nil, err
+		}
+	}
+	nok, nfail := 0, 0
+	for _, r := range results {
+		if r.Err == nil {
+			nok++
+		} else {
+			nfail++
+		}
+	}
+	if err := db.audit(ctx, tx, &dragnet.AuditEvent{OrgID: me, OrgName: p.Org.Name, TokenID: p.TokenID,
+		Action: "objects.add", Target: collectionID, Outcome: "ok", Remote: p.Remote,
+		Detail: fmt.Sprintf("%d objects: %d stored or present, %d failed", len(subs), nok, nfail)}); err != nil {
+		return nil, err
+	}
+	if last > 0 {
+		if err := db.notify(ctx, tx, last); err != nil {
+			return nil, err
+		}
+	}
+	return results, nil
+}
+
+func keep(ps []*pending, f func(*pending) bool) []*pending {
+	out := ps[:0]
+	for _, p := range ps {
+		if f(p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// claimObjects makes the caller the owner of ids nobody owns yet and
+// returns those it claimed and every id's owner.
+func claimObjects(ctx context.Context, tx pgx.Tx, ids []string, me int64) (map[string]bool, map[string]int64, error) {
+	claimed := map[string]bool{}
+	owners := make(map[string]int64, len(ids))
+	if len(ids) == 0 {
+		return claimed, owners, nil
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO objects (id, owner) SELECT unnest($1::text[]), $2
+		ON CONFLICT DO NOTHING RETURNING id`, ids, me)
+	if err != nil {
+		return nil, nil, err
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, id := range got {
+		claimed[id] = true
+		owners[id] = me
+	}
+	if len(got) == len(ids) {
+		return claimed, owners, nil
+	}
+	rows, err = tx.Query(ctx, `SELECT id, owner FROM objects WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var owner int64
+		if err := rows.Scan(&id, &owner); err != nil {
+			return nil, nil, err
+		}
+		owners[id] = owner
+	}
+	return claimed, owners, rows.Err()
+}
+
+// releaseUnused gives up ownership claimed by this request for ids none of
+// whose versions it stored, so a refused first submission owns nothing.
+func releaseUnused(ctx context.Context, tx pgx.Tx, claimed map[string]bool, ok []*pending) error {
+	for _, pd := range ok {
+		delete(claimed, pd.id)
+	}
+	if len(claimed) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(claimed))
+	for id := range claimed {
+		ids = append(ids, id)
+	}
+	_, err := tx.Exec(ctx, `DELETE FROM objects WHERE id = ANY($1)`, ids)
+	return err
+}
+
+type storedVersion struct {
+	vid    int64
+	digest [32]byte
+}
+
+func existingVersions(ctx context.Context, tx pgx.Tx, ids []string) (map[verKey]storedVersion, error) {
+	out := map[verKey]storedVersion{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT obj_id, version_ns, vid, digest FROM versions WHERE obj_id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k verKey
+		var sv storedVersion
+		var d []byte
+		if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d); err != nil {
+			return nil, err
+		}
+		copy(sv.digest[:], d)
+		out[k] = sv
+	}
+	return out, rows.Err()
+}
+
+// checkResharing fails objects already published AMBER or stricter to an
+// audience the caller can see that does not include every reader of aud.
+func (db *DB) checkResharing(ctx context.Context, tx pgx.Tx, aud *dragnet.Audience, acc *dragnet.Access, ps []*pending, fail func(*pending, error)) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	ids := make([]string, len(ps))
+	for i, pd := range ps {
+		ids[i] = pd.id
+	}
+	rows, err := tx.Query(ctx, `SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
+		FROM submissions s JOIN audiences a ON a.id = s.audience_id
+		WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
+		ORDER BY s.obj_id, a.id, s.tlp DESC`, ids, int(dragnet.TLPAmber), aud.ID, acc.Audiences)
+	if err != nil {
+		return err
+	}
+	type restricted struct {
+		tlp dragnet.TLP
+		a   *dragnet.Audience
+	}
+	byID := map[string][]restricted{}
+	for rows.Next() {
+		var id string
+		var tlp int16
+		var a dragnet.Audience
+		var kind string
+		var dt int16
+		if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt); err != nil {
+			rows.Close()
+			return err
+		}
+		a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
+		byID[id] = append(byID[id], restricted{dragnet.TLP(tlp), &a})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	within := map[int64]bool{}
+	for _, pd := range ps {
+		for _, r := range byID[pd.id] {
+			in, seen := within[r.a.ID]
+			if !seen {
+				var err error
+				if in, err = audienceWithin(ctx, tx, aud, r.a); err != nil {
+					return err
+				}
+				within[r.a.ID] = in
+			}
+			if !in {
+				fail(pd, failure(dragnet.EFORBIDDEN, "object is %s in collection %q and may not be re-published to %q, which reaches beyond it",
+					r.tlp.Label(), r.a.Title, aud.Title))
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// insertVersions stores new versions. A version another node stored
+// meanwhile is taken if identical and fails the object otherwise.
+func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pending, error)) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	n := len(ps)
+	ids, types, specs := make([]string, n), make([]string, n), make([]string, n)
+	vers, untils := make([]int64, n), make([]int64, n)
+	revoked := make([]bool, n)
+	digests, raws := make([][]byte, n), make([][]byte, n)
+	for i, pd := range ps {
+		o := pd.sub.Object
+		ids[i], types[i], specs[i], vers[i], revoked[i] = pd.id, o.Type, pd.spec, pd.ver, o.Revoked
+		untils[i], digests[i], raws[i] = pd.until, pd.digest[:], o.Raw
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, valid_until_ns, digest, raw)
+		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bytea[], $8::bytea[])
+		ON CONFLICT (obj_id, version_ns) DO NOTHING RETURNING obj_id, version_ns, vid`,
+		ids, vers, types, specs, revoked, untils, digests, raws)
+	if err != nil {
+		return err
+	}
+	byKey := make(map[verKey]*pending, n)
+	for _, pd := range ps {
+		byKey[verKey{pd.id, pd.ver}] = pd
+	}
+	for rows.Next() {
+		var k verKey
+		var vid int64
+		if err := rows.Scan(&k.id, &k.ver, &vid); err != nil {
+			rows.Close()
+			return err
+		}
+		if pd := byKey[k]; pd != nil {
+			pd.vid, pd.newVer = vid, true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var raced []string
+	for _, pd := range ps {
+		if !pd.newVer {
+			raced = append(raced, pd.id)
+		}
+	}
+	if len(raced) == 0 {
+		return nil
+	}
+	ev, err := existingVersions(ctx, tx, raced)
+	if err != nil {
+		return err
+	}
+	for _, pd := range ps {
+		if pd.newVer {
+			continue
+		}
+		sv, ok := ev[verKey{pd.id, pd.ver}]
+		if !ok {
+			return fmt.Errorf("version %d of %s neither inserted nor found", pd.ver, pd.id)
+		}
+		same, err := sameVersion(ctx, tx, sv, pd)
+		if err != nil {
+			return err
+		}
+		if !same {
+			fail(pd, failure(dragnet.ECONFLICT, msgDifferentContent))
+			continue
+		}
+		pd.vid = sv.vid
+	}
+	return nil
+}
+
+// insertValues fills the value index for versions this request stored.
+func insertValues(ctx context.Context, tx pgx.Tx, ps []*pending) error {
+	var rows [][]any
+	for _, pd := range ps {
+		if !pd.newVer {
+			continue
+		}
+		seen := map[dragnet.Value]bool{}
+		for _, v := range pd.sub.Values {
+			if seen[v] || v.Value == "" {
+				continue
+			}
+			seen[v] = true
+			rows = append(rows, []any{string(v.Kind), v.Value, pd.vid})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.CopyFrom(ctx, pgx.Identifier{"obj_values"}, []string{"kind", "value", "vid"}, pgx.CopyFromRows(rows))
+	return err
+}
+
+// insertSubmissions publishes the versions to aud and returns the last
+// date_added allocated (0 if none). It runs last before the commit: the
+// date_clock row it locks is held until then. A version already published
+// to aud is a success that adds nothing (its pending.date stays 0).
+func (db *DB) insertSubmissions(ctx context.Context, tx pgx.Tx, aud *dragnet.Audience, me int64, ps []*pending) (int64, error) {
+	if len(ps) == 0 {
+		return 0, nil
+	}
+	n := len(ps)
+	last, err := db.allocDates(ctx, tx, n)
+	if err != nil {
+		return 0, err
+	}
+	dates, vids, vers, tlps := make([]int64, n), make([]int64, n), make([]int64, n), make([]int16, n)
+	ids, types, specs := make([]string, n), make([]string, n), make([]string, n)
+	revoked := make([]bool, n)
+	// Ordered by request position: objects are added in the order given.
+	sorted := append([]*pending(nil), ps...)
+	sort.Slice(sorted, func(a, b int) bool { return sorted[a].i < sorted[b].i })
+	byDate := make(map[int64]*pending, n)
+	for k, pd := range sorted {
+		o := pd.sub.Object
+		date := last - int64(n-1-k)
+		byDate[date] = pd
+		dates[k], vids[k], vers[k], tlps[k] = date, pd.vid, pd.ver, int16(pd.tlp)
+		ids[k], types[k], specs[k], revoked[k] = pd.id, o.Type, pd.spec, o.Revoked
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO submissions (date_added, audience_id, vid, obj_id, version_ns, type, spec_version, revoked, tlp, submitter)
+		SELECT d, $2, v, i, ver, t, sv, r, tlp, $3
+		FROM unnest($1::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::smallint[])
+			AS u(d, v, i, ver, t, sv, r, tlp)
+		ON CONFLICT (audience_id, vid) DO NOTHING RETURNING date_added`,
+		dates, aud.ID, me, vids, ids, vers, types, specs, revoked, tlps)
+	if err != nil {
+		return 0, err
+	}
+	inserted, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, err
+	}
+	for _, d := range inserted {
+		byDate[d].date = d
+	}
+	return last, nil
+}
+
+// allocDates allocates n consecutive date_added values and returns the
+// last. The counter row stays locked until the transaction ends, so dates
+// are allocated in commit order across every node.
+func (db *DB) allocDates(ctx context.Context, tx pgx.Tx, n int) (int64, error) {
+	var last int64
+	now := db.now().UnixMicro()
+	err := tx.QueryRow(ctx, `UPDATE date_clock SET last = greatest(last + $1, $2) RETURNING last`, n, now+int64(n)-1).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("allocating date_added: %w", err)
+	}
+	return last, nil
+}
