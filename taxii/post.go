@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -92,12 +93,11 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 	}
 
 	st := &dragnet.Status{
-		CollectionID:     rt.collection,
-		OrgID:            p.Org.ID,
-		Status:           "complete",
-		RequestTimestamp: s.cfg.Now(),
-		Failures:         failures,
-		Pendings:         make([]dragnet.StatusDetail, len(subs)),
+		CollectionID: rt.collection,
+		OrgID:        p.Org.ID,
+		Status:       "complete",
+		Failures:     failures,
+		Pendings:     make([]dragnet.StatusDetail, len(subs)),
 	}
 	for i, sub := range subs {
 		st.Pendings[i] = dragnet.StatusDetail{ID: sub.Object.ID, Version: sub.Object.Version()}
@@ -143,5 +143,5 @@ func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 // valuesOf returns the observable values an object carries, for the value
 // index.
 func valuesOf(o *stix.Object) []dragnet.Value {
-	return nil
+	return observable.Values(o)
 }

@@ -72,14 +72,14 @@ type ManifestRecord struct {
 
 // Manifest is the manifest resource (section 5.3.1).
 type Manifest struct {
-	More    bool             `json:"more,omitempty"`
+	More    bool             `json:"more"`
 	Next    string           `json:"next,omitempty"`
 	Objects []ManifestRecord `json:"objects,omitempty"`
 }
 
 // Versions is the versions resource (section 5.8.1).
 type Versions struct {
-	More     bool     `json:"more,omitempty"`
+	More     bool     `json:"more"`
 	Next     string   `json:"next,omitempty"`
 	Versions []string `json:"versions,omitempty"`
 }
@@ -87,7 +87,7 @@ type Versions struct {
 // StatusDetail is one object's entry in a status resource (section 4.3.1.1).
 type StatusDetail struct {
 	ID      string `json:"id"`
-	Version string `json:"version"`
+	Version string `json:"version,omitempty"` // empty when the object's version could not be read
 	Message string `json:"message,omitempty"`
 }
 

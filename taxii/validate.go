@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -15,10 +16,16 @@ import (
 func decodeObject(raw json.RawMessage) (*stix.Object, string, error) {
 	o, err := stix.Decode(raw)
 	if err != nil {
-		return nil, rawID(raw), dragnet.Errorf(dragnet.EINVALID, "%s", strings.TrimPrefix(err.Error(), "decoding STIX object: "))
+		id := rawID(raw)
+		msg := strings.TrimPrefix(err.Error(), "decoding STIX object: ")
+		msg = strings.TrimPrefix(msg, "object "+id+": ")
+		return nil, id, dragnet.Errorf(dragnet.EINVALID, "%s", msg)
 	}
 	if err := validateObject(o); err != nil {
 		return nil, o.ID, err
+	}
+	if err := observable.Validate(o); err != nil {
+		return nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", strings.TrimPrefix(dragnet.ErrorMessage(err), "indicator "+o.ID+": "))
 	}
 	return o, o.ID, nil
 }
