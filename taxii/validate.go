@@ -2,6 +2,7 @@ package taxii
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
@@ -9,10 +10,11 @@ import (
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
-// decodeObject decodes and validates one posted STIX object. On failure
-// it returns the object's id as far as it can be read (for the status
-// resource) and an EINVALID error whose message names the property path
-// and the rule broken.
+// decodeObject decodes and validates one posted STIX object: the STIX 2.1
+// rules and official schemas (stix.Validate), then the indicator pattern
+// (observable.Validate). On failure it returns the object's id as far as
+// it can be read (for the status resource) and an EINVALID error whose
+// message names the property path and the rule broken.
 func decodeObject(raw json.RawMessage) (*stix.Object, string, error) {
 	o, err := stix.Decode(raw)
 	if err != nil {
@@ -21,8 +23,8 @@ func decodeObject(raw json.RawMessage) (*stix.Object, string, error) {
 		msg = strings.TrimPrefix(msg, "object "+id+": ")
 		return nil, id, dragnet.Errorf(dragnet.EINVALID, "%s", msg)
 	}
-	if err := validateObject(o); err != nil {
-		return nil, o.ID, err
+	if err := stix.Validate(o); err != nil {
+		return nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", validationMessage(err))
 	}
 	if err := observable.Validate(o); err != nil {
 		return nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", strings.TrimPrefix(dragnet.ErrorMessage(err), "indicator "+o.ID+": "))
@@ -30,35 +32,28 @@ func decodeObject(raw json.RawMessage) (*stix.Object, string, error) {
 	return o, o.ID, nil
 }
 
-// validateObject applies the STIX 2.1 rules every object must meet before
-// it is stored: a type, an id of the form type--UUID whose prefix is the
-// type, spec_version 2.1 where present (and present wherever created is,
-// i.e. on every SDO, SRO and meta object), and modified not before
-// created.
-func validateObject(o *stix.Object) error {
-	if rule := validType(o.Type); o.Type == "" || rule != "" {
-		return dragnet.Errorf(dragnet.EINVALID, "type: %q is not a STIX type (required; 3 to 250 characters a-z, 0-9, -)", o.Type)
+// validationMessage lists the problems stix.Validate found as
+// "path: message (rule R)", separated by "; ". The object id is not
+// repeated: the status detail carries it.
+func validationMessage(err error) string {
+	var es stix.ValidationErrors
+	if !errors.As(err, &es) {
+		return err.Error()
 	}
-	if o.ID == "" {
-		return dragnet.Errorf(dragnet.EINVALID, "id: required")
+	parts := make([]string, len(es))
+	for i, e := range es {
+		var b strings.Builder
+		if e.Path != "" {
+			b.WriteString(e.Path)
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Message)
+		b.WriteString(" (rule ")
+		b.WriteString(e.Rule)
+		b.WriteString(")")
+		parts[i] = b.String()
 	}
-	typ, uuid, ok := strings.Cut(o.ID, "--")
-	if !ok || !validUUID(uuid) {
-		return dragnet.Errorf(dragnet.EINVALID, "id: %q is not of the form type--UUID", o.ID)
-	}
-	if typ != o.Type {
-		return dragnet.Errorf(dragnet.EINVALID, "id: prefix %q is not the object's type %q", typ, o.Type)
-	}
-	switch {
-	case o.SpecVersion == "" && !o.Created.IsZero():
-		return dragnet.Errorf(dragnet.EINVALID, "spec_version: required on objects with created")
-	case o.SpecVersion != "" && o.SpecVersion != "2.1":
-		return dragnet.Errorf(dragnet.EINVALID, "spec_version: %q is not 2.1", o.SpecVersion)
-	}
-	if !o.Modified.IsZero() && !o.Created.IsZero() && o.Modified.Before(o.Created) {
-		return dragnet.Errorf(dragnet.EINVALID, "modified: earlier than created")
-	}
-	return nil
+	return strings.Join(parts, "; ")
 }
 
 // rawID reads the id of an object that failed to decode, if it has a
