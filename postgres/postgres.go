@@ -84,6 +84,25 @@ type DB struct {
 // keyword string), migrates the schema unless opts.NoMigrate, and returns
 // the store.
 func Open(ctx context.Context, url string, opts Options) (*DB, error) {
+	return open(ctx, url, opts, !opts.NoMigrate)
+}
+
+// Migrate connects to the database at url, applies the migrations not yet
+// applied (waiting for any other node migrating at the same time) and
+// returns the names of those it applied.
+func Migrate(ctx context.Context, url string, opts Options) ([]string, error) {
+	opts.MaxConns = 1
+	db, err := open(ctx, url, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Migrate(ctx)
+}
+
+// open connects; with migrate false and opts.NoMigrate false it neither
+// migrates nor checks the schema (for Migrate).
+func open(ctx context.Context, url string, opts Options, migrate bool) (*DB, error) {
 	cfg, err := poolConfig(url, opts)
 	if err != nil {
 		return nil, err
@@ -112,8 +131,11 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	h := fnv.New64a()
 	h.Write([]byte("dragnet migrations " + db.schema))
 	db.lockKey = int64(h.Sum64())
+	if !migrate && !opts.NoMigrate {
+		return db, nil
+	}
 	if opts.NoMigrate {
-		pending, err := db.pendingMigrations(ctx)
+		pending, err := db.pendingMigrations(ctx, pool)
 		if err != nil {
 			pool.Close()
 			return nil, err
@@ -224,18 +246,18 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-func (db *DB) pendingMigrations(ctx context.Context) ([]migration, error) {
+func (db *DB) pendingMigrations(ctx context.Context, q querier) ([]migration, error) {
 	ms, err := migrations()
 	if err != nil {
 		return nil, err
 	}
 	var exists bool
-	if err := db.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+	if err := q.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
 		return nil, fmt.Errorf("reading schema version: %w", err)
 	}
 	applied := map[int]bool{}
 	if exists {
-		rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+		rows, err := q.Query(ctx, `SELECT version FROM schema_migrations`)
 		if err != nil {
 			return nil, fmt.Errorf("reading schema version: %w", err)
 		}
@@ -280,7 +302,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		version integer PRIMARY KEY, name text NOT NULL, applied timestamptz NOT NULL DEFAULT now())`); err != nil {
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
-	pending, err := db.pendingMigrations(ctx)
+	pending, err := db.pendingMigrations(ctx, conn)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,7 @@ type command struct {
 func (m *Main) commands() map[string]command {
 	return map[string]command{
 		"help":    {"show help for a command", (*Main).runHelp},
+		"migrate": {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
 		"version": {"print the version", (*Main).runVersion},
 	}
 }
