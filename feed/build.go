@@ -196,16 +196,17 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 	}}
 }
 
-// mergeExtra adds custom properties to an encoded object.
+// mergeExtra adds custom properties to an encoded object (whose own
+// properties never use the x_ names extra holds).
 func mergeExtra(raw []byte, extra map[string]any) ([]byte, error) {
-	var obj map[string]any
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	x, err := json.Marshal(extra)
+	if err != nil {
 		return nil, err
 	}
-	for k, v := range extra {
-		obj[k] = v
-	}
-	return json.Marshal(obj)
+	out := make([]byte, 0, len(raw)+len(x))
+	out = append(out, raw[:len(raw)-1]...)
+	out = append(out, ',')
+	return append(out, x[1:]...), nil
 }
 
 // Observable makes an observed-data entry over the given SCOs (each a map
