@@ -115,6 +115,15 @@ func (c *checker) checkRules() {
 	}
 	c.checkID(typ, b.kind)
 	c.checkProps("", b, obj, typ)
+	// The common properties every reader decodes (Decode) have their
+	// common meaning on any object that carries them (3.2), even where the
+	// type does not define them.
+	sdo := model.blocks["common-sdo"]
+	for _, name := range headerProps {
+		if v, ok := obj[name]; ok && b.props[name] == nil {
+			c.checkValue(name, sdo.props[name], v, typ)
+		}
+	}
 	if sv, ok := obj["spec_version"].(string); ok && sv != "2.1" {
 		c.add("spec_version", RuleSpecVersion, "must be \"2.1\", not %q", sv)
 	}
@@ -138,6 +147,9 @@ func (c *checker) checkRules() {
 		c.checkSelectors()
 	}
 }
+
+// headerProps are the common properties Decode reads.
+var headerProps = []string{"spec_version", "created", "modified", "revoked", "created_by_ref", "object_marking_refs"}
 
 // reservedSDOProps are property names the specification reserves on SDOs
 // and SROs (the official schemas forbid them in core.json).
