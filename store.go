@@ -271,3 +271,36 @@ type ValueScanner interface {
 	// none). limit <= 0 means 1000.
 	ValueChanges(ctx context.Context, cursor int64, limit int) ([]*ValueChange, int64, error)
 }
+
+// ChangeKind says what a Change is about.
+type ChangeKind string
+
+const (
+	ChangeObjects ChangeKind = "objects" // objects were published, up to Change.DateAdded
+	ChangeAccess  ChangeKind = "access"  // group membership changed: recompute Access
+	ChangeDelete  ChangeKind = "delete"  // versions of Change.ObjectID were removed
+	ChangeResync  ChangeKind = "resync"  // notices may have been missed: re-read from your cursor
+)
+
+// Change is a notice that the store changed, made by this node or by
+// another sharing the same database. It is a wake-up with a hint, not the
+// change itself: subscribers read ValueChanges from their cursor, or
+// recompute Access.
+type Change struct {
+	Kind      ChangeKind
+	DateAdded time.Time // ChangeObjects: the newest date_added committed
+	ObjectID  string    // ChangeDelete
+}
+
+// ChangeNotifier lets in-memory indexes (matcher, correlation, sessions)
+// learn of writes at once instead of polling; stores that several nodes can
+// share implement it beside Store. Indexes that hold a ValueScanner cursor
+// call ValueChanges on every notice, and also now and then in case a
+// notice was lost.
+type ChangeNotifier interface {
+	// Changes delivers notices of committed changes until ctx is done,
+	// then closes the channel. The first notice (ChangeResync) comes once
+	// listening has begun, so reading from a cursor after it misses
+	// nothing; after a lost connection another ChangeResync follows.
+	Changes(ctx context.Context) <-chan Change
+}

@@ -8,32 +8,11 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dragnet-intel/dragnet"
 )
 
-// ChangeKind says what changed.
-type ChangeKind string
-
-const (
-	// ChangeObjects: objects were published, up to DateAdded.
-	ChangeObjects ChangeKind = "objects"
-	// ChangeAccess: group membership changed, so what each organisation
-	// may see changed.
-	ChangeAccess ChangeKind = "access"
-	// ChangeDelete: versions of ObjectID were deleted.
-	ChangeDelete ChangeKind = "delete"
-	// ChangeResync: notifications may have been missed (the listening
-	// connection was lost and re-established); re-read from the cursor.
-	ChangeResync ChangeKind = "resync"
-)
-
-// Change is a notice that the store changed, sent by whichever node made
-// the change when its transaction committed. It is a wake-up with a hint:
-// subscribers re-read what they need from their own cursor.
-type Change struct {
-	Kind      ChangeKind
-	DateAdded time.Time // ChangeObjects: the newest date_added committed
-	ObjectID  string    // ChangeDelete
-}
+var _ dragnet.ChangeNotifier = (*DB)(nil)
 
 func (db *DB) notify(ctx context.Context, tx pgx.Tx, lastDate int64) error {
 	return db.send(ctx, tx, "a:"+strconv.FormatInt(lastDate, 10))
@@ -54,20 +33,20 @@ func (db *DB) send(ctx context.Context, tx pgx.Tx, payload string) error {
 	return nil
 }
 
-func parseChange(payload string) (Change, bool) {
+func parseChange(payload string) (dragnet.Change, bool) {
 	switch {
 	case payload == "g":
-		return Change{Kind: ChangeAccess}, true
+		return dragnet.Change{Kind: dragnet.ChangeAccess}, true
 	case strings.HasPrefix(payload, "a:"):
 		us, err := strconv.ParseInt(payload[2:], 10, 64)
 		if err != nil {
-			return Change{}, false
+			return dragnet.Change{}, false
 		}
-		return Change{Kind: ChangeObjects, DateAdded: micros(us)}, true
+		return dragnet.Change{Kind: dragnet.ChangeObjects, DateAdded: micros(us)}, true
 	case strings.HasPrefix(payload, "d:"):
-		return Change{Kind: ChangeDelete, ObjectID: payload[2:]}, true
+		return dragnet.Change{Kind: dragnet.ChangeDelete, ObjectID: payload[2:]}, true
 	}
-	return Change{}, false
+	return dragnet.Change{}, false
 }
 
 // Changes delivers the changes committed by every node on this database,
@@ -77,8 +56,8 @@ func parseChange(payload string) (Change, bool) {
 // sent meanwhile are lost. The first value is sent once listening has
 // begun (a ChangeResync), so a subscriber that then reads from its cursor
 // misses nothing.
-func (db *DB) Changes(ctx context.Context) <-chan Change {
-	ch := make(chan Change, 64)
+func (db *DB) Changes(ctx context.Context) <-chan dragnet.Change {
+	ch := make(chan dragnet.Change, 64)
 	go func() {
 		defer close(ch)
 		backoff := 50 * time.Millisecond
@@ -99,7 +78,7 @@ func (db *DB) Changes(ctx context.Context) <-chan Change {
 	return ch
 }
 
-func (db *DB) listen(ctx context.Context, ch chan<- Change) error {
+func (db *DB) listen(ctx context.Context, ch chan<- dragnet.Change) error {
 	conn, err := pgx.ConnectConfig(ctx, db.pool.Config().ConnConfig.Copy())
 	if err != nil {
 		return err
@@ -109,7 +88,7 @@ func (db *DB) listen(ctx context.Context, ch chan<- Change) error {
 		return err
 	}
 	select {
-	case ch <- Change{Kind: ChangeResync}:
+	case ch <- dragnet.Change{Kind: dragnet.ChangeResync}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
