@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -21,8 +20,6 @@ const (
 	DefaultLimit = 1000
 	MaxLimit     = 10000
 )
-
-var specVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
 
 // filterSQL turns the TAXII match[] filters into conditions on submissions
 // s, with arguments numbered from len(args)+1. versionsDefault is what an
@@ -62,8 +59,13 @@ func filterSQL(f dragnet.Filter, versionsDefault string, args []any) (string, []
 		}
 	}
 	for _, sv := range f.SpecVersions {
-		if !specVersionRE.MatchString(sv) {
-			return "", nil, dragnet.Errorf(dragnet.EINVALID, "match[spec_version]: %q is not a STIX spec version such as 2.1", sv)
+		if sv != "2.0" && sv != "2.1" {
+			return "", nil, dragnet.Errorf(dragnet.EINVALID, "match[spec_version]: %q is not 2.0 or 2.1", sv)
+		}
+	}
+	for _, t := range f.Types {
+		if t == "" {
+			return "", nil, dragnet.Errorf(dragnet.EINVALID, "match[type]: empty type")
 		}
 	}
 	const newer = `NOT EXISTS (SELECT 1 FROM submissions x WHERE x.audience_id = s.audience_id AND x.obj_id = s.obj_id AND `
