@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"sort"
@@ -37,6 +38,10 @@ type Main struct {
 	Stderr io.Writer
 	Getenv func(string) string
 	Logger *slog.Logger
+
+	// listening, if set, is told the address serve listens on (tests
+	// start servers on port 0).
+	listening func(net.Addr)
 }
 
 // NewMain returns a Main on the process's standard streams.
@@ -59,8 +64,13 @@ type command struct {
 // commands is the table of subcommands.
 func (m *Main) commands() map[string]command {
 	return map[string]command{
+		"audit":   {"read the audit log", (*Main).runAudit},
+		"group":   {"manage sharing groups: add, members, list", (*Main).runGroup},
 		"help":    {"show help for a command", (*Main).runHelp},
 		"migrate": {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
+		"org":     {"manage member organisations: add, list", (*Main).runOrg},
+		"serve":   {"serve TAXII 2.1, the JSON API and the UI", (*Main).runServe},
+		"token":   {"manage API tokens: add, list, revoke", (*Main).runToken},
 		"version": {"print the version", (*Main).runVersion},
 	}
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/auth"
+	"github.com/dragnet-intel/dragnet/taxii"
+	"github.com/dragnet-intel/dragnet/web"
+)
+
+func (m *Main) runServe(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("serve", "--data DIR | --db postgres://… [--addr HOST:PORT] [--tls-cert FILE --tls-key FILE]")
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	tlsCert := fs.String("tls-cert", "", "TLS certificate (PEM); with --tls-key, serve HTTPS")
+	tlsKey := fs.String("tls-key", "", "TLS private key (PEM)")
+	opName := fs.String("operator", "operator", "name of the operator organisation created on first start")
+	opCountry := fs.String("operator-country", dragnet.CountryInternational, "country of the operator organisation (ZZ: international)")
+	maxBody := fs.Int64("max-content-length", 100<<20, "largest request body accepted, in bytes")
+	rate := fs.Float64("rate", 200, "requests per second allowed per token")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return dragnet.Errorf(dragnet.EINVALID, "give both --tls-cert and --tls-key, or neither")
+	}
+
+	st, err := m.openStore(ctx, sf)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	op, secret, created, err := st.EnsureOperator(dragnet.SystemContext(ctx), *opName, *opCountry)
+	if err != nil {
+		return fmt.Errorf("creating the operator organisation: %w", err)
+	}
+
+	a := auth.New(st, auth.Options{Logger: m.Logger, RequestsPerSecond: *rate})
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", web.Health(st))
+	tx := taxii.NewServer(st, a, taxii.Config{
+		Logger:           m.Logger,
+		Title:            "Dragnet",
+		Description:      "Cyber-crime intelligence exchange",
+		MaxContentLength: *maxBody,
+	})
+	mux.Handle("/taxii2/", tx)
+	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listening on %s: %w", *addr, err)
+	}
+	scheme := "http"
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute, // a 100 MB envelope over a slow link
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	if *tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(*tlsCert, *tlsKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("loading the TLS key pair: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+
+	url := fmt.Sprintf("%s://%s/", scheme, ln.Addr())
+	fmt.Fprintf(m.Stdout, "Dragnet is serving on %s (TAXII 2.1 discovery: %staxii2/)\n", url, url)
+	if created {
+		fmt.Fprintf(m.Stdout, "Created the operator organisation %q. Its admin token, shown only this once:\n%s\n", op.Name, secret)
+	}
+	if m.listening != nil {
+		m.listening(ln.Addr())
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdown)
+	// Envelopes accepted before the shutdown are stored before the store
+	// closes; what cannot be stored in time stays pending in its status.
+	if cerr := tx.Close(shutdown); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return nil
+}
