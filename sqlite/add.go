@@ -84,26 +84,56 @@ func (db *DB) AddObjects(ctx context.Context, collectionID, statusID string, sub
 		}
 	}
 	results := make([]dragnet.AddResult, len(subs))
-	failed := 0
+	prepared := make([]newObject, len(subs))
 	for i, s := range subs {
-		r := &results[i]
 		if s != nil && s.Object != nil {
-			r.ID, r.Version = s.Object.ID, s.Object.Version()
+			results[i].ID, results[i].Version = s.Object.ID, s.Object.Version()
 		}
-		da, err := a.add(ctx, s)
+		prepared[i], results[i].Err = a.prepare(s)
+	}
+	// Objects new to the store and alone in the batch go into multi-row
+	// inserts; the rest are stored one by one, in order.
+	fresh, err := a.freshIDs(ctx, prepared, results)
+	if err != nil {
+		return nil, err
+	}
+	b := &bulk{w: w}
+	dateAdded := make([]int64, len(subs))
+	for i := range prepared {
+		if results[i].Err != nil {
+			continue
+		}
+		n := prepared[i]
+		if fresh[n.id] {
+			if dateAdded[i], err = b.add(ctx, n); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := b.flush(ctx); err != nil {
+			return nil, err
+		}
+		da, err := a.store(ctx, n)
 		if err != nil && !isFailure(err) {
 			return nil, err
 		}
-		r.Err = err
-		if err != nil {
+		results[i].Err, dateAdded[i] = err, da
+	}
+	if err := b.flush(ctx); err != nil {
+		return nil, err
+	}
+	failed := 0
+	for i := range results {
+		r := &results[i]
+		if r.Err != nil {
 			failed++
-		} else if r.Version.IsZero() && da != 0 {
-			r.Version = fromMicros(da)
+		} else if r.Version.IsZero() && dateAdded[i] != 0 {
+			r.Version = fromMicros(dateAdded[i])
 		}
-		if statusID != "" {
-			if err := resolvePending(ctx, w, statusID, r); err != nil {
-				return nil, err
-			}
+	}
+	if statusID != "" {
+		if err := resolvePending(ctx, w, statusID, results); err != nil {
+			return nil, err
 		}
 	}
 	if err := appendAudit(ctx, w, &dragnet.AuditEvent{
@@ -136,31 +166,29 @@ func (a *adder) loadIdentities(ctx context.Context) error {
 	return rows.Err()
 }
 
-// add stores one submission. It returns the new submission's date_added
-// (0 when nothing was added), a per-object failure (*dragnet.Error), or a
-// fault. Every check comes before the first write, so a failure leaves
-// nothing behind.
-func (a *adder) add(ctx context.Context, s *dragnet.Submission) (int64, error) {
+// prepare applies the checks that need nothing stored: content, version
+// range, TLP markings, RED to the community, impersonation.
+func (a *adder) prepare(s *dragnet.Submission) (newObject, error) {
 	if s == nil || s.Object == nil || s.Object.ID == "" || s.Object.Type == "" || len(s.Object.Raw) == 0 {
-		return 0, fail("object has no id, type or content")
+		return newObject{}, fail("object has no id, type or content")
 	}
 	o := s.Object
 	vns, err := versionNanos(o.Version())
 	if err != nil {
-		return 0, fail("%v", err)
+		return newObject{}, fail("%v", err)
 	}
 	tlp, err := dragnet.TLPOfMarkings(o.ObjectMarkingRefs)
 	if err != nil {
-		return 0, err
+		return newObject{}, err
 	}
 	if tlp == dragnet.TLPNone {
 		tlp = a.aud.DefaultTLP
 	}
 	if tlp == dragnet.TLPRed && a.aud.Kind == dragnet.AudienceCommunity {
-		return 0, fail(msgRedCommunity)
+		return newObject{}, fail(msgRedCommunity)
 	}
 	if name, ok := a.identities[o.CreatedByRef]; ok && name != a.p.Org.Name {
-		return 0, fail(msgImpersonation, name)
+		return newObject{}, fail(msgImpersonation, name)
 	}
 	spec := o.SpecVersion
 	if spec == "" {
@@ -170,20 +198,24 @@ func (a *adder) add(ctx context.Context, s *dragnet.Submission) (int64, error) {
 		id: o.ID, typ: o.Type, spec: spec, versionNS: vns, revoked: o.Revoked, validUntil: validUntil(o),
 		raw: o.Raw, audience: a.aud.ID, tlp: tlp, org: a.p.Org.ID, values: s.Values,
 	}
+	return n, nil
+}
 
+// store stores one prepared submission, one statement at a time. It
+// returns the new submission's date_added (0 when nothing was added), a
+// per-object failure (*dragnet.Error), or a fault. Every check comes
+// before the first write, so a failure leaves nothing behind.
+func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
+	vns := n.versionNS
 	var oid, owner int64
-	err = a.w.queryRow(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, o.ID).Scan(&oid, &owner)
-	if errors.Is(err, sql.ErrNoRows) {
-		res, err := a.w.exec(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?)`, n.id, n.typ, n.org)
-		if err != nil {
-			return 0, fmt.Errorf("storing object: %w", err)
-		}
-		if oid, err = res.LastInsertId(); err != nil {
-			return 0, err
-		}
+	err := a.w.queryRow(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING oid`, n.id, n.typ, n.org).Scan(&oid)
+	if err == nil {
 		return insertVersionAndSubmission(ctx, a.w, oid, n, true, true)
 	}
-	if err != nil {
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, fmt.Errorf("storing object: %w", err)
+	}
+	if err := a.w.queryRow(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, n.id).Scan(&oid, &owner); err != nil {
 		return 0, fmt.Errorf("finding object: %w", err)
 	}
 
@@ -194,11 +226,11 @@ func (a *adder) add(ctx context.Context, s *dragnet.Submission) (int64, error) {
 	case errors.Is(err, sql.ErrNoRows):
 		vid = 0
 		if owner != a.p.Org.ID {
-			return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, o.ID)
+			return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, n.id)
 		}
 	case err != nil:
 		return 0, fmt.Errorf("finding version: %w", err)
-	case !sameJSON(raw, o.Raw):
+	case !sameJSON(raw, n.raw):
 		return 0, dragnet.Errorf(dragnet.ECONFLICT, msgDifferentContent)
 	}
 	if vid != 0 {
@@ -334,31 +366,4 @@ func (a *adder) within(ctx context.Context, b, outer *dragnet.Audience) (bool, e
 		}
 	}
 	return true, nil
-}
-
-// resolvePending records one outcome in a status: the first pending entry
-// for the object becomes a success or failure, or a new entry is added.
-func resolvePending(ctx context.Context, w *wtx, statusID string, r *dragnet.AddResult) error {
-	state, msg := 1, ""
-	if r.Err != nil {
-		state, msg = 2, dragnet.ErrorMessage(r.Err)
-	}
-	vns := int64(0)
-	if !r.Version.IsZero() {
-		vns = r.Version.UnixNano()
-	}
-	res, err := w.exec(ctx, `UPDATE status_details SET state = ?, message = ?, version_ns = ?
-		WHERE id = (SELECT id FROM status_details WHERE status_id = ? AND object_id = ? AND state = 0 ORDER BY id LIMIT 1)`,
-		state, msg, vns, statusID, r.ID)
-	if err != nil {
-		return fmt.Errorf("updating status: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n > 0 {
-		return nil
-	}
-	if _, err := w.exec(ctx, `INSERT INTO status_details (status_id, object_id, version_ns, state, message) VALUES (?, ?, ?, ?, ?)`,
-		statusID, r.ID, vns, state, msg); err != nil {
-		return fmt.Errorf("updating status: %w", err)
-	}
-	return nil
 }

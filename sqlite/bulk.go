@@ -1,0 +1,179 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// rowsPerInsert is how many rows one multi-row INSERT carries.
+const rowsPerInsert = 100
+
+// insertRows inserts rows of ncols values each (flattened in args) with
+// multi-row INSERT statements; head is "INSERT INTO t (a, b) VALUES ".
+func insertRows(ctx context.Context, w *wtx, head string, ncols int, args []any) error {
+	row := "(" + placeholders(ncols) + ")"
+	for len(args) > 0 {
+		n := min(len(args)/ncols, rowsPerInsert)
+		q := head + strings.Repeat(row+",", n-1) + row
+		if _, err := w.exec(ctx, q, args[:n*ncols]...); err != nil {
+			return fmt.Errorf("inserting rows: %w", err)
+		}
+		args = args[n*ncols:]
+	}
+	return nil
+}
+
+// bulk buffers objects new to the store (each alone in its batch) and
+// inserts them with multi-row statements. It assigns oid and vid itself,
+// so nothing else may insert objects or versions between add and flush.
+type bulk struct {
+	w                       *wtx
+	loaded                  bool
+	nextOID, nextVID        int64
+	objects, versions, subs []any
+	values                  []any
+}
+
+// add buffers n and returns its date_added.
+func (b *bulk) add(ctx context.Context, n newObject) (int64, error) {
+	if !b.loaded {
+		if err := b.w.queryRow(ctx, `SELECT (SELECT coalesce(max(oid), 0) FROM objects), (SELECT coalesce(max(vid), 0) FROM versions)`).Scan(&b.nextOID, &b.nextVID); err != nil {
+			return 0, fmt.Errorf("reading row ids: %w", err)
+		}
+		b.loaded = true
+	}
+	b.nextOID++
+	b.nextVID++
+	oid, vid := b.nextOID, b.nextVID
+	da, err := b.w.nextDateAdded(ctx)
+	if err != nil {
+		return 0, err
+	}
+	b.objects = append(b.objects, oid, n.id, n.typ, n.org)
+	b.versions = append(b.versions, vid, oid, n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
+	b.subs = append(b.subs, da, n.audience, oid, vid, n.versionNS, int(n.tlp), n.org, 1, 1)
+	for _, v := range n.values {
+		b.values = append(b.values, vid, string(v.Kind), v.Value)
+	}
+	return da, nil
+}
+
+// flush writes what is buffered.
+func (b *bulk) flush(ctx context.Context) error {
+	b.loaded = false
+	if len(b.objects) == 0 {
+		return nil
+	}
+	if err := insertRows(ctx, b.w, `INSERT INTO objects (oid, id, type, owner) VALUES `, 4, b.objects); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, b.w, `INSERT INTO versions (vid, oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 7, b.versions); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, b.w, `INSERT INTO submissions (date_added, audience, oid, vid, version_ns, tlp, org_id, latest, first) VALUES `, 9, b.subs); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, b.w, `INSERT OR IGNORE INTO obj_values (vid, kind, value) VALUES `, 3, b.values); err != nil {
+		return err
+	}
+	b.objects, b.versions, b.subs, b.values = b.objects[:0], b.versions[:0], b.subs[:0], b.values[:0]
+	return nil
+}
+
+// freshIDs returns the ids of prepared objects (those without a failure)
+// that the store has never seen and that occur once in the batch.
+func (a *adder) freshIDs(ctx context.Context, prepared []newObject, results []dragnet.AddResult) (map[string]bool, error) {
+	count := map[string]int{}
+	var ids []any
+	for i, n := range prepared {
+		if results[i].Err != nil {
+			continue
+		}
+		if count[n.id] == 0 {
+			ids = append(ids, n.id)
+		}
+		count[n.id]++
+	}
+	fresh := make(map[string]bool, len(ids))
+	for id, c := range count {
+		fresh[id] = c == 1
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		rows, err := a.w.QueryContext(ctx, `SELECT id FROM objects WHERE id IN (`+placeholders(n)+`)`, ids[:n]...)
+		if err != nil {
+			return nil, fmt.Errorf("finding objects: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			fresh[id] = false
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return fresh, nil
+}
+
+// resolvePending records the outcomes in a status: each result takes the
+// first pending entry for its object (keeping its place), or becomes a new
+// entry.
+func resolvePending(ctx context.Context, w *wtx, statusID string, results []dragnet.AddResult) error {
+	rows, err := w.QueryContext(ctx, `SELECT id, object_id FROM status_details WHERE status_id = ? AND state = 0 ORDER BY id`, statusID)
+	if err != nil {
+		return fmt.Errorf("reading status: %w", err)
+	}
+	pending := map[string][]int64{}
+	for rows.Next() {
+		var id int64
+		var obj string
+		if err := rows.Scan(&id, &obj); err != nil {
+			rows.Close()
+			return err
+		}
+		pending[obj] = append(pending[obj], id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var replaced, replacements, added []any
+	for i := range results {
+		r := &results[i]
+		state, msg := 1, ""
+		if r.Err != nil {
+			state, msg = 2, dragnet.ErrorMessage(r.Err)
+		}
+		vns := int64(0)
+		if !r.Version.IsZero() {
+			vns = r.Version.UnixNano()
+		}
+		if q := pending[r.ID]; len(q) > 0 {
+			pending[r.ID] = q[1:]
+			replaced = append(replaced, q[0])
+			replacements = append(replacements, q[0], statusID, r.ID, vns, state, msg)
+			continue
+		}
+		added = append(added, statusID, r.ID, vns, state, msg)
+	}
+	for ids := replaced; len(ids) > 0; {
+		n := min(len(ids), 500)
+		if _, err := w.exec(ctx, `DELETE FROM status_details WHERE id IN (`+placeholders(n)+`)`, ids[:n]...); err != nil {
+			return fmt.Errorf("updating status: %w", err)
+		}
+		ids = ids[n:]
+	}
+	if err := insertRows(ctx, w, `INSERT INTO status_details (id, status_id, object_id, version_ns, state, message) VALUES `, 6, replacements); err != nil {
+		return err
+	}
+	return insertRows(ctx, w, `INSERT INTO status_details (status_id, object_id, version_ns, state, message) VALUES `, 5, added)
+}
