@@ -72,6 +72,11 @@ func (t *Test) eval(obj map[string]any, resolve resolver) bool {
 		return (len(vals) > 0) != t.Not
 	}
 	for _, v := range vals {
+		if t.Op == OpMatches {
+			if suffix := t.binarySuffix(); suffix != "" {
+				v = bytesAsRunes(v, suffix == "_hex")
+			}
+		}
 		r, ok := t.compare(v)
 		if ok && r != t.Not {
 			return true
@@ -157,7 +162,7 @@ func (t *Test) compare(v any) (result, ok bool) {
 // whether they compare at all. Numbers compare numerically, strings by
 // byte (code point) order, timestamps as instants (a string property is
 // read as a STIX timestamp), binary and hex literals by bytes (a string
-// property is read as base64 for b”, hex for h”, and also as raw text).
+// property is read as base64 for b'...', hex for h'...', and as raw text).
 func compareLit(v any, l Literal) (int, bool) {
 	switch l.Kind {
 	case LitString:
@@ -321,4 +326,46 @@ func timeOf(m map[string]any, key string) time.Time {
 	s, _ := m[key].(string)
 	t, _ := parseTime(s)
 	return t
+}
+
+// binarySuffix returns "_bin" or "_hex" when the path ends in a binary or
+// hex property, whose decoded bytes MATCHES tests, and "" otherwise.
+func (t *Test) binarySuffix() string {
+	for i := len(t.Path.Steps) - 1; i >= 0; i-- {
+		if s := t.Path.Steps[i]; s.Kind == StepKey {
+			if strings.HasSuffix(s.Key, "_bin") {
+				return "_bin"
+			}
+			if strings.HasSuffix(s.Key, "_hex") {
+				return "_hex"
+			}
+			return ""
+		}
+	}
+	return ""
+}
+
+// bytesAsRunes decodes a base64 (or hex) property and returns its bytes as
+// a string of the runes U+0000..U+00FF, so that a regular expression's
+// \xNN matches the byte NN. A value that does not decode is returned as is.
+func bytesAsRunes(v any, isHex bool) any {
+	s, ok := v.(string)
+	if !ok {
+		return v
+	}
+	var b []byte
+	var err error
+	if isHex {
+		b, err = hex.DecodeString(s)
+	} else {
+		b, err = base64.StdEncoding.DecodeString(s)
+	}
+	if err != nil {
+		return v
+	}
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
 }

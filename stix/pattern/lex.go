@@ -97,6 +97,7 @@ type lexer struct {
 	input  string
 	start  int // start of the token being scanned
 	pos    int // current position
+	width  int // width of the last rune read by next
 	tokens []token
 }
 
@@ -115,13 +116,14 @@ const eof = -1
 
 func (l *lexer) next() rune {
 	if l.pos >= len(l.input) {
-		l.pos = len(l.input) + 1 // so that backup after eof is harmless
+		l.width = 0
 		return eof
 	}
 	r, w := rune(l.input[l.pos]), 1
 	if r >= utf8.RuneSelf {
 		r, w = utf8.DecodeRuneInString(l.input[l.pos:])
 	}
+	l.width = w
 	l.pos += w
 	return r
 }
@@ -134,13 +136,9 @@ func (l *lexer) peek() rune {
 	return r
 }
 
-func (l *lexer) backup(r rune) {
-	if r == eof {
-		l.pos = len(l.input)
-		return
-	}
-	l.pos -= utf8.RuneLen(r)
-}
+// backup steps back over the last rune read; it may be called once per
+// call of next.
+func (l *lexer) backup() { l.pos -= l.width }
 
 func (l *lexer) emit(k tokenKind) {
 	l.tokens = append(l.tokens, token{k, l.start, l.input[l.start:l.pos]})
@@ -299,13 +297,13 @@ func lexNumber(l *lexer) stateFn {
 	return lexAny
 }
 
-// lexWord scans an identifier, keyword, boolean, or the prefix of a b”,
-// h” or t” literal.
+// lexWord scans an identifier, keyword, boolean, or the prefix of a b'...',
+// h'...' or t'...' literal.
 func lexWord(l *lexer) stateFn {
 	for {
 		r := l.next()
 		if !(isIdentStart(r) || isDigit(r) || r == '-') {
-			l.backup(r)
+			l.backup()
 			break
 		}
 	}
