@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"strings"
+
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // Namespace is the UUID namespace of Dragnet's deterministic ids (UUIDv5,
@@ -45,9 +47,14 @@ func UUID5(ns string, name string) string {
 }
 
 // SCOID returns the deterministic id of a cyber-observable object of type
-// typ whose id-contributing properties are props (STIX 2.1 section 2.9:
-// UUIDv5 over the JCS-canonical JSON of those properties).
+// typ with properties props (STIX 2.1 section 2.9, as stix.SCOID computes
+// it from the type's id-contributing properties). For a type stix does not
+// know, or props without contributing properties, it falls back to the
+// UUIDv5 of all of props.
 func SCOID(typ string, props map[string]any) string {
+	if id, err := stix.SCOID(typ, props); err == nil {
+		return id
+	}
 	return typ + "--" + UUID5(scoNamespace, canonicalJSON(props))
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet/feed"
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 const testdata = "../../../../shared/testdata/feeds"
@@ -24,6 +25,11 @@ func decode(t testing.TB, cfg Config, in string) (entries []*feed.Item, all []*f
 	d := &Decoder{Config: cfg}
 	err := d.Decode(context.Background(), strings.NewReader(in), testBuilder(), func(it *feed.Item) error {
 		all = append(all, it)
+		if it.Object != nil {
+			if err := stix.Validate(it.Object); err != nil {
+				t.Errorf("%s: %s does not validate: %v", it.Where, it.Object.ID, err)
+			}
+		}
 		if it.Entry {
 			entries = append(entries, it)
 		}

@@ -83,6 +83,7 @@ func observe(typ, value string) (obs, error) {
 		o.add("mutex:name = "+feed.Quote(value), map[string]any{"type": "mutex", "name": value}, nil)
 		return o, nil
 	case "regkey":
+		value = fullHive(value)
 		o.add("windows-registry-key:key = "+feed.Quote(value), map[string]any{"type": "windows-registry-key", "key": value}, nil)
 		return o, nil
 	case "regkey|value":
@@ -90,6 +91,7 @@ func observe(typ, value string) (obs, error) {
 		if !ok {
 			return o, fmt.Errorf("%q is not regkey|value", value)
 		}
+		k = fullHive(k)
 		o.cmps = append(o.cmps, "windows-registry-key:key = "+feed.Quote(k), "windows-registry-key:values[*].data = "+feed.Quote(v))
 		o.scos = append(o.scos, map[string]any{"type": "windows-registry-key", "key": k, "values": []map[string]any{{"data": v}}})
 		return o, nil
@@ -207,24 +209,30 @@ func pattern(cmps []string) string {
 	return b.String()
 }
 
-// finishSCO gives an SCO built here its spec_version and deterministic id
-// (the id-contributing properties of STIX 2.1 section 6).
+// finishSCO gives an SCO built here its spec_version and deterministic id.
 func finishSCO(sco map[string]any) map[string]any {
 	if _, ok := sco["id"]; ok {
 		return sco
 	}
-	typ := sco["type"].(string)
-	idProps := map[string]any{}
-	keys := map[string][]string{
-		"file": {"hashes", "name"}, "mutex": {"name"}, "windows-registry-key": {"key", "values"},
-		"mac-addr": {"value"}, "autonomous-system": {"number"}, "x509-certificate": {"hashes"},
-	}[typ]
-	for _, k := range keys {
-		if v, ok := sco[k]; ok {
-			idProps[k] = v
-		}
-	}
 	sco["spec_version"] = "2.1"
-	sco["id"] = feed.SCOID(typ, idProps)
+	sco["id"] = feed.SCOID(sco["type"].(string), sco)
 	return sco
+}
+
+// hives maps the abbreviated registry hive names MISP values use to the
+// full names STIX 2.1 requires (section 6.17: key MUST NOT abbreviate).
+var hives = map[string]string{
+	"hklm": "HKEY_LOCAL_MACHINE", "hkcu": "HKEY_CURRENT_USER", "hkcr": "HKEY_CLASSES_ROOT",
+	"hku": "HKEY_USERS", "hkcc": "HKEY_CURRENT_CONFIG",
+}
+
+func fullHive(key string) string {
+	h, rest, _ := strings.Cut(key, `\`)
+	if full, ok := hives[strings.ToLower(h)]; ok {
+		if rest == "" {
+			return full
+		}
+		return full + `\` + rest
+	}
+	return key
 }

@@ -52,9 +52,13 @@ func (c *conv) cluster(path, galaxyType string, cl *Cluster) *feed.Item {
 	var ext []map[string]any
 	if typ == "attack-pattern" {
 		id := ""
-		if ids := cl.metaStrings("external_id"); len(ids) > 0 {
-			id = ids[0]
-		} else if m := attackID.FindStringSubmatch(name); m != nil {
+		for _, x := range cl.metaStrings("external_id") {
+			if m := attackID.FindStringSubmatch(x); m != nil && m[1] == x {
+				id = x
+				break
+			}
+		}
+		if m := attackID.FindStringSubmatch(name); id == "" && m != nil {
 			id = m[1]
 		}
 		if id != "" {

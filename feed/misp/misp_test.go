@@ -12,6 +12,7 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/feed"
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 const testdata = "../../../../shared/testdata/misp-events"
@@ -37,6 +38,9 @@ func decodeString(t testing.TB, in string) *result {
 		}
 		if m["id"] != it.Object.ID || m["type"] != it.Object.Type {
 			t.Fatalf("%s: Object header %s/%s differs from JSON %v/%v", it.Where, it.Object.Type, it.Object.ID, m["type"], m["id"])
+		}
+		if err := stix.Validate(it.Object); err != nil {
+			t.Errorf("%s: %s does not validate: %v", it.Where, it.Object.ID, err)
 		}
 		if it.Entry {
 			r.entries = append(r.entries, it)
