@@ -70,8 +70,8 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	}()
 
-	var subs []*dragnet.Submission
-	var failures []dragnet.StatusDetail
+	var objs arena
+	var pendings, failures []dragnet.StatusDetail
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength)
 	err = decodeEnvelope(body, func(i int, raw json.RawMessage) error {
 		o, id, err := decodeObject(raw)
@@ -79,7 +79,8 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 			failures = append(failures, dragnet.StatusDetail{ID: id, Message: "objects[" + strconv.Itoa(i) + "]: " + dragnet.ErrorMessage(err)})
 			return nil
 		}
-		subs = append(subs, &dragnet.Submission{Object: o, Values: valuesOf(o)})
+		objs.add(raw)
+		pendings = append(pendings, dragnet.StatusDetail{ID: o.ID, Version: o.Version()})
 		return nil
 	})
 	var mbe *http.MaxBytesError
@@ -97,12 +98,9 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 		OrgID:        p.Org.ID,
 		Status:       "complete",
 		Failures:     failures,
-		Pendings:     make([]dragnet.StatusDetail, len(subs)),
+		Pendings:     pendings,
 	}
-	for i, sub := range subs {
-		st.Pendings[i] = dragnet.StatusDetail{ID: sub.Object.ID, Version: sub.Object.Version()}
-	}
-	if len(subs) > 0 {
+	if len(pendings) > 0 {
 		st.Status = "pending"
 	}
 	if err := s.store.CreateStatus(ctx, st); err != nil {
@@ -110,28 +108,37 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	started = true
-	go s.storeBatches(dragnet.WithPrincipal(s.base, p), rt.collection, st.ID, subs)
+	go s.storeBatches(dragnet.WithPrincipal(s.base, p), rt.collection, st.ID, &objs)
 	s.writeJSON(w, r, http.StatusAccepted, statusResource(st))
 }
 
-// storeBatches stores the submissions of one envelope in batches and then
-// releases the envelope's ingest turn.
-func (s *Server) storeBatches(ctx context.Context, collection, statusID string, subs []*dragnet.Submission) {
+// storeBatches stores the valid objects of one envelope in batches and
+// then releases the envelope's ingest turn. Each object is decoded again
+// from its raw JSON (it was validated on arrival), so that only the raw
+// bytes are held while the envelope waits to be stored.
+func (s *Server) storeBatches(ctx context.Context, collection, statusID string, objs *arena) {
 	defer s.jobs.Done()
 	defer func() { <-s.ingests }()
 	n := s.cfg.BatchSize
-	for i := 0; i < len(subs); i += n {
-		batch := subs[i:min(i+n, len(subs))]
-		if _, err := s.store.AddObjects(ctx, collection, statusID, batch); err != nil {
+	subs := make([]*dragnet.Submission, 0, n)
+	for i := 0; i < objs.len(); i += n {
+		subs = subs[:0]
+		for j := i; j < min(i+n, objs.len()); j++ {
+			o, err := stix.Decode(objs.get(j))
+			if err != nil { // cannot happen: it decoded on arrival
+				s.log.Error("decoding a validated object failed", "status", statusID, "err", err)
+				return
+			}
+			subs = append(subs, &dragnet.Submission{Object: o, Values: valuesOf(o)})
+		}
+		if _, err := s.store.AddObjects(ctx, collection, statusID, subs); err != nil {
 			// The transaction kept nothing: the batch's objects and all
 			// after it stay pending in the status, which stays truthful.
 			s.log.Error("storing posted objects failed", "status", statusID, "collection", collection,
-				"stored", i, "pending", len(subs)-i, "err", err)
+				"stored", i, "pending", objs.len()-i, "err", err)
 			return
 		}
-		for j := range batch {
-			batch[j] = nil // let the stored objects' memory go
-		}
+		objs.release(i + n)
 	}
 }
 
