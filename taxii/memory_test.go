@@ -5,7 +5,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
-		"runtime/metrics"
+	"runtime/metrics"
 	"sync/atomic"
 	"testing"
 	"time"
