@@ -1,0 +1,365 @@
+package graph
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// TraceOptions tune Trace. The zero value is usable.
+type TraceOptions struct {
+	Limit   int     // most candidates returned; 0 means 5
+	Restart float64 // probability of returning to the starting points at each step; 0 means 0.15
+	Epsilon float64 // residual below which the walk stops spreading from a node; 0 means 1e-5
+	Rounds  int     // most spreading rounds (each node spreads at most once per round); 0 means 40
+}
+
+// Candidate is a possible origin of what was traced: one actor, merged
+// from the threat actors and intrusion sets that the evidence says are the
+// same people (attributed-to, or sharing a persona: an e-mail address, a
+// user account, a crypto wallet, a phone number).
+type Candidate struct {
+	ID         string   `json:"id"` // the representative object: a threat actor if there is one
+	Type       string   `json:"type"`
+	Name       string   `json:"name,omitempty"`
+	Objects    []string `json:"objects"`   // every threat actor and intrusion set merged into it
+	Countries  []string `json:"countries"` // where it is located (located-at, originates-from)
+	Score      float64  `json:"score"`
+	Confidence float64  `json:"confidence"` // its share of the evidence reaching any candidate, 0..1
+	Evidence   []Edge   `json:"evidence"`   // a shortest chain from a starting point to it
+}
+
+// actorTypes are the types a trace ends at.
+func actorType(t string) bool { return t == "threat-actor" || t == "intrusion-set" }
+
+// personaType reports whether objects of type t identify a person across
+// cases.
+func personaType(t string) bool {
+	switch t {
+	case "email-addr", "user-account", "x-crypto-wallet", "x-phone-number",
+		string(dragnet.ValueEmail), string(ValueWallet), string(ValueAccount), string(ValuePhone):
+		return true
+	}
+	return false
+}
+
+// ParseStart resolves how a user names a starting point: a STIX id, a
+// "kind:value" value key, or a bare IP address, domain name or e-mail
+// address.
+func (g *Graph) ParseStart(s string) string {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "--") {
+		return s
+	}
+	for _, k := range []dragnet.ValueKind{dragnet.ValueIPv4, dragnet.ValueIPv6, dragnet.ValueEmail, dragnet.ValueURL, dragnet.ValueDomain} {
+		if v, err := dragnet.NormalizeValue(k, s); err == nil && v.Kind == k {
+			return valueKey(string(v.Kind), v.Value)
+		}
+	}
+	return s
+}
+
+// Trace follows the evidence from an incident, a sighting, an indicator
+// or a set of addresses (STIX ids or "kind:value" keys, see ParseStart)
+// to ranked origin candidates. The walk is a personalised PageRank over
+// what a may see: from each node the walk's weight is shared out equally
+// among the kinds of link it has (a relationship type, a reference
+// property, a carried value, by neighbour type), then within a kind by the
+// asserting relationship's confidence, so a command server contacted by a
+// hundred thousand bots still passes its weight to the one intrusion set
+// using it. Popular nodes (shared hosting, CDNs, warninglisted) take
+// little weight and pass none on; provenance (created_by_ref, markings,
+// where sighted) is not evidence. Starting points a may not see are
+// ENOTFOUND, as if absent.
+func (g *Graph) Trace(a *dragnet.Access, from []string, opts TraceOptions) ([]Candidate, error) {
+	v := g.view(a)
+	if len(from) == 0 {
+		return nil, dragnet.Errorf(dragnet.EINVALID, "trace needs at least one starting point")
+	}
+	var seeds []NodeID
+	for _, f := range from {
+		n, err := v.start(g.ParseStart(f))
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(seeds, n) {
+			seeds = append(seeds, n)
+		}
+	}
+	if opts.Limit <= 0 {
+		opts.Limit = 5
+	}
+	if opts.Restart <= 0 || opts.Restart >= 1 {
+		opts.Restart = 0.15
+	}
+	if opts.Epsilon <= 0 {
+		opts.Epsilon = 1e-5
+	}
+	if opts.Rounds <= 0 {
+		opts.Rounds = 40
+	}
+	w := newWalk(v, opts)
+	w.run(seeds)
+	return w.candidates(seeds, opts.Limit), nil
+}
+
+// walk is the state of one personalised PageRank, kept sparse.
+type walk struct {
+	v     *view
+	opts  TraceOptions
+	p     map[NodeID]float64 // settled weight
+	r     map[NodeID]float64 // residual weight still to spread
+	vis   []bool
+	group []groupSpan
+}
+
+type groupSpan struct {
+	start, end int
+	max, sum   float64
+}
+
+func newWalk(v *view, opts TraceOptions) *walk {
+	return &walk{v: v, opts: opts, p: map[NodeID]float64{}, r: map[NodeID]float64{}}
+}
+
+// weight is how much an edge counts as evidence: the asserting
+// relationship's confidence, and little for popular neighbours.
+func (w *walk) weight(h half) float64 {
+	x := 1.0
+	if h.conf != confAbsent {
+		x = max(float64(h.conf)/100, 0.05)
+	}
+	if w.v.g.Popular(h.to) {
+		x *= 0.1
+	}
+	return x
+}
+
+func (w *walk) run(seeds []NodeID) {
+	g := w.v.g
+	alpha, eps := w.opts.Restart, w.opts.Epsilon
+	for _, s := range seeds {
+		w.r[s] += 1 / float64(len(seeds))
+	}
+	frontier := slices.Clone(seeds)
+	queued := map[NodeID]bool{}
+	for round := 0; round < w.opts.Rounds && len(frontier) > 0; round++ {
+		var next []NodeID
+		clear(queued)
+		for _, u := range frontier {
+			ru := w.r[u]
+			if ru < eps {
+				continue
+			}
+			w.r[u] = 0
+			w.p[u] += alpha * ru
+			spread := (1 - alpha) * ru
+			if g.Popular(u) && !slices.Contains(seeds, u) {
+				w.p[u] += spread
+				continue
+			}
+			es := g.edges(u)
+			w.groups(u, es)
+			if len(w.group) == 0 {
+				w.p[u] += spread
+				continue
+			}
+			total := 0.0
+			for _, gr := range w.group {
+				total += gr.max
+			}
+			for _, gr := range w.group {
+				share := spread * gr.max / total / gr.sum
+				for i := gr.start; i < gr.end; i++ {
+					if !w.vis[i] {
+						continue
+					}
+					h := es[i]
+					x := w.r[h.to] + share*w.weight(h)
+					w.r[h.to] = x
+					if x >= eps && !queued[h.to] {
+						queued[h.to] = true
+						next = append(next, h.to)
+					}
+				}
+			}
+		}
+		frontier = next
+	}
+	// What is left unspread counts where it stands.
+	for n, x := range w.r {
+		w.p[n] += x
+	}
+}
+
+// groups finds the visible evidence edges of u and their groups: runs of
+// the same kind, label, direction and neighbour type.
+func (w *walk) groups(u NodeID, es []half) {
+	g := w.v.g
+	w.group = w.group[:0]
+	if cap(w.vis) < len(es) {
+		w.vis = make([]bool, len(es))
+	}
+	w.vis = w.vis[:len(es)]
+	cur := -1
+	for i, h := range es {
+		w.vis[i] = h.kind != KindProvenance && w.v.edgeVisible(h)
+		if !w.vis[i] {
+			continue
+		}
+		if cur < 0 || !sameGroup(g, es[w.group[cur].start], h) {
+			w.group = append(w.group, groupSpan{start: i})
+			cur = len(w.group) - 1
+		}
+		x := w.weight(h)
+		gr := &w.group[cur]
+		gr.end = i + 1
+		gr.sum += x
+		gr.max = max(gr.max, x)
+	}
+}
+
+func sameGroup(g *Graph, a, b half) bool {
+	return a.kind == b.kind && a.label == b.label && a.dir == b.dir && g.typ[a.to] == g.typ[b.to]
+}
+
+// candidates merges the actors the walk reached into candidates and
+// ranks them.
+func (w *walk) candidates(seeds []NodeID, limit int) []Candidate {
+	v, g := w.v, w.v.g
+	var actors []NodeID
+	for n, x := range w.p {
+		if x > 0 && !g.IsValue(n) && actorType(g.Type(n)) {
+			actors = append(actors, n)
+		}
+	}
+	slices.Sort(actors)
+	group := map[NodeID]int{}
+	var groups [][]NodeID
+	for _, s := range actors {
+		if _, ok := group[s]; ok {
+			continue
+		}
+		members := w.identity(s)
+		for _, m := range members {
+			group[m] = len(groups)
+		}
+		groups = append(groups, members)
+	}
+	var out []Candidate
+	total := 0.0
+	for _, ms := range groups {
+		c := Candidate{}
+		rep, repScore := None, -1.0
+		countries := map[string]bool{}
+		for _, m := range ms {
+			c.Score += w.p[m]
+			c.Objects = append(c.Objects, g.ID(m))
+			better := w.p[m] > repScore
+			if rep != None && (g.Type(rep) == "threat-actor") != (g.Type(m) == "threat-actor") {
+				better = g.Type(m) == "threat-actor"
+			}
+			if better {
+				rep, repScore = m, w.p[m]
+			}
+			for _, h := range g.edges(m) {
+				if h.kind == KindRelationship && h.dir == dirOut && (g.label(h) == "located-at" || g.label(h) == "originates-from") &&
+					g.Type(h.to) == "location" && v.edgeVisible(h) {
+					if cc := v.name(h.to); cc != "" {
+						countries[cc] = true
+					}
+				}
+			}
+		}
+		total += c.Score
+		c.ID, c.Type, c.Name = g.ID(rep), g.Type(rep), v.name(rep)
+		slices.Sort(c.Objects)
+		for cc := range countries {
+			c.Countries = append(c.Countries, cc)
+		}
+		slices.Sort(c.Countries)
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Candidate) int {
+		if r := cmp.Compare(b.Score, a.Score); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	within := func(n NodeID) bool { return w.p[n] > 0 }
+	for i := range out {
+		if total > 0 {
+			out[i].Confidence = out[i].Score / total
+		}
+		best, bestP := None, -1.0
+		for _, id := range out[i].Objects {
+			m := g.Lookup(id)
+			if w.p[m] > bestP {
+				best, bestP = m, w.p[m]
+			}
+		}
+		out[i].Evidence = v.path(seeds, best, 12, within)
+	}
+	return out
+}
+
+// identity returns the actors that the visible evidence says are the same
+// people as s: linked by attributed-to, or sharing a persona that few
+// actors share.
+func (w *walk) identity(s NodeID) []NodeID {
+	v, g := w.v, w.v.g
+	seen := map[NodeID]bool{s: true}
+	queue := []NodeID{s}
+	var out []NodeID
+	for len(queue) > 0 {
+		n := queue[0]
+		queue = queue[1:]
+		if actorType(g.Type(n)) {
+			out = append(out, n)
+		}
+		for _, h := range g.edges(n) {
+			if seen[h.to] || h.kind == KindProvenance || g.Popular(h.to) || !v.edgeVisible(h) {
+				continue
+			}
+			nt, tt := g.Type(n), g.Type(h.to)
+			if g.IsValue(h.to) {
+				tt = g.strs[g.typ[h.to]]
+			}
+			if g.IsValue(n) {
+				nt = g.strs[g.typ[n]]
+			}
+			ok := false
+			switch {
+			case actorType(nt) && actorType(tt):
+				ok = h.kind == KindRelationship && g.label(h) == "attributed-to"
+			case actorType(nt) && personaType(tt), personaType(nt) && personaType(tt):
+				ok = true
+			case personaType(nt) && actorType(tt):
+				ok = w.personaActors(n) <= 3
+			}
+			if ok {
+				seen[h.to] = true
+				queue = append(queue, h.to)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// personaActors counts the actors a persona is visibly linked to.
+func (w *walk) personaActors(n NodeID) int {
+	v, g := w.v, w.v.g
+	c := 0
+	for _, h := range g.edges(n) {
+		if actorType(g.Type(h.to)) && !g.IsValue(h.to) && v.edgeVisible(h) {
+			c++
+		}
+	}
+	return c
+}

@@ -1,0 +1,113 @@
+package graph
+
+import (
+	"encoding/binary"
+	"github.com/dragnet-intel/dragnet"
+)
+
+// view is the graph as one caller may see it. Every query goes through
+// one, so visibility is decided in exactly one place, by Access.CanSee.
+type view struct {
+	g      *Graph
+	aud    []bool // dense audience index -> visible
+	setVis []int8 // audience set -> 0 unknown, 1 visible, -1 not
+}
+
+func (g *Graph) view(a *dragnet.Access) *view {
+	v := &view{g: g, aud: make([]bool, len(g.audiences)), setVis: make([]int8, len(g.setStart)-1)}
+	for i, id := range g.audiences {
+		v.aud[i] = a.CanSee(id)
+	}
+	return v
+}
+
+// setVisible reports whether an audience set has a visible audience.
+func (v *view) setVisible(s int32) bool {
+	switch v.setVis[s] {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	g := v.g
+	for _, a := range g.setAud[g.setStart[s]:g.setStart[s+1]] {
+		if v.aud[a] {
+			v.setVis[s] = 1
+			return true
+		}
+	}
+	v.setVis[s] = -1
+	return false
+}
+
+// visible reports whether node n may be shown: an object with a visible
+// submission, or a value carried by a visible edge.
+func (v *view) visible(n NodeID) bool {
+	g := v.g
+	if g.flags[n]&flagValue != 0 {
+		for _, h := range g.edges(n) {
+			if v.setVisible(h.aset) && v.objVisible(h.to) {
+				return true
+			}
+		}
+		return false
+	}
+	return v.objVisible(n)
+}
+
+func (v *view) objVisible(n NodeID) bool {
+	for _, s := range v.g.nodeSubs(n) {
+		if v.aud[s.aud] {
+			return true
+		}
+	}
+	return false
+}
+
+// edgeVisible reports whether the half-edge h at a visible node may be
+// followed: a visible submission asserts it and its far end is visible.
+// (The asserting object is visible whenever its audience set is.)
+func (v *view) edgeVisible(h half) bool {
+	if !v.setVisible(h.aset) {
+		return false
+	}
+	if v.g.flags[h.to]&flagValue != 0 {
+		return true // carried by a visible object: visible through this edge
+	}
+	return v.objVisible(h.to)
+}
+
+// timeRange returns the first and last time n was seen over its visible
+// submissions, and false if it has none.
+func (v *view) timeRange(n NodeID) (first, last int64, ok bool) {
+	for _, s := range v.g.nodeSubs(n) {
+		if !v.aud[s.aud] {
+			continue
+		}
+		if !ok || s.first < first {
+			first = s.first
+		}
+		if !ok || s.last > last {
+			last = s.last
+		}
+		ok = true
+	}
+	return first, last, ok
+}
+
+// name returns the name given by the newest visible submission of n.
+func (v *view) name(n NodeID) string {
+	g := v.g
+	best, at := uint32(0), int64(-1)
+	for _, s := range g.nodeSubs(n) {
+		if v.aud[s.aud] && s.name != 0 && s.added >= at {
+			best, at = s.name, s.added
+		}
+	}
+	if best == 0 {
+		return ""
+	}
+	l, k := binary.Uvarint(g.names[best-1:])
+	start := int(best-1) + k
+	return string(g.names[start : start+int(l)])
+}
