@@ -304,3 +304,15 @@ type ChangeNotifier interface {
 	// nothing; after a lost connection another ChangeResync follows.
 	Changes(ctx context.Context) <-chan Change
 }
+
+// ObjectScanner feeds the in-memory graph (correlation, clusters, trace).
+// It sees every audience, so only the system principal may call it
+// (EFORBIDDEN otherwise); the graph applies the reader's Access to every
+// query through StoredObject.AudienceID. Stores implement it beside Store.
+type ObjectScanner interface {
+	// ScanObjects calls fn for the current (newest) version of every
+	// object in every audience, Raw included, in date_added order, from
+	// one consistent snapshot. An error from fn stops the scan and is
+	// returned.
+	ScanObjects(ctx context.Context, fn func(*StoredObject) error) error
+}

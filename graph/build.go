@@ -354,51 +354,65 @@ func sameEdge(a, c rawEdge) bool {
 	return a.from == c.from && a.to == c.to && a.via == c.via && a.label == c.label && a.kind == c.kind
 }
 
-// markSharedHosting marks as popular every address (object or value) that
-// at least limit distinct domain names resolve to, and the value and
-// address object standing for it.
+// markSharedHosting flags every address (object or value) that at least
+// limit domain names resolve to, counting every audience, and the value
+// and other address objects standing for it. Whether a flagged address is
+// popular for a caller is decided by counting only what the caller sees
+// (view.popular); the flag only saves counting for all the others.
 func (g *Graph) markSharedHosting(limit int) {
 	if limit <= 0 {
 		limit = 10
 	}
-	resolves, ok1 := g.typeIndex("resolves_to_refs")
-	rel, ok2 := g.typeIndex("resolves-to")
-	if !ok1 && !ok2 {
-		return
-	}
+	g.hosting = limit
 	for i := range g.typ {
 		n := NodeID(i)
-		if g.flags[n]&flagValue != 0 {
+		if g.flags[n]&flagValue != 0 || g.resolvers(n, nil) < limit {
 			continue
 		}
-		count := 0
+		g.flags[n] |= flagHosting
 		for _, h := range g.edges(n) {
-			if h.dir == dirIn && ((ok1 && h.label == resolves) || (ok2 && h.label == rel)) {
-				count++
+			if h.kind != KindValue {
+				continue
 			}
-		}
-		if count >= limit {
-			g.flags[n] |= flagPopular
-			for _, h := range g.edges(n) {
-				if h.kind == KindValue {
-					g.flags[h.to] |= flagPopular
+			g.flags[h.to] |= flagHosting
+			for _, c := range g.edges(h.to) {
+				if isAddressType(g.strs[g.typ[c.to]]) {
+					g.flags[c.to] |= flagHosting
 				}
 			}
 		}
 	}
-	// An object carrying a popular value is itself popular (the same
-	// address reported under another id).
+	// An object carrying a warninglisted value is as popular as the value.
 	for i := range g.typ {
 		n := NodeID(i)
 		if g.flags[n]&(flagValue|flagPopular) != flagValue|flagPopular {
 			continue
 		}
 		for _, h := range g.edges(n) {
-			if h.kind == KindValue && isAddressType(g.strs[g.typ[h.to]]) {
+			if h.kind == KindValue {
 				g.flags[h.to] |= flagPopular
 			}
 		}
 	}
+}
+
+// resolvers counts the distinct names resolving to address object n
+// (resolves_to_refs or resolves-to relationships) over the edges ok
+// accepts (nil: all).
+func (g *Graph) resolvers(n NodeID, ok func(half) bool) int {
+	count := 0
+	var last NodeID = None
+	for _, h := range g.edges(n) {
+		if h.dir != dirIn || (g.strs[h.label] != "resolves_to_refs" && g.strs[h.label] != "resolves-to") {
+			continue
+		}
+		if h.to == last || (ok != nil && !ok(h)) {
+			continue
+		}
+		last = h.to
+		count++
+	}
+	return count
 }
 
 func isAddressType(t string) bool {

@@ -88,7 +88,7 @@ func (g *Graph) Clusters(a *dragnet.Access, opts ClusterOptions) []*Cluster {
 	for i := range evidence {
 		evidence[i] = None
 	}
-	isHost := func(m NodeID) bool { return host[g.typ[m]] && !g.Popular(m) }
+	isHost := func(m NodeID) bool { return host[g.typ[m]] && !v.popular(m) }
 	link := func(x, y, via NodeID) {
 		if uf.union(int32(x), int32(y)) {
 			if evidence[x] == None {
@@ -159,13 +159,18 @@ func (g *Graph) placeWeak(uf *unionFind, weak []weakGroup) map[NodeID]NodeID {
 				counts[r]++
 			}
 		}
-		best, bestN := int32(-1), 0
+		// A tie is no majority: the hosts stay unplaced rather than be put
+		// by an arbitrary rule.
+		best, bestN, tie := int32(-1), 0, false
 		for r, c := range counts {
-			if c > bestN || (c == bestN && r < best) {
-				best, bestN = r, c
+			switch {
+			case c > bestN:
+				best, bestN, tie = r, c, false
+			case c == bestN:
+				tie = true
 			}
 		}
-		if best < 0 || bestN < 2 {
+		if best < 0 || bestN < 2 || tie {
 			continue
 		}
 		for _, m := range grp.hosts {
@@ -189,11 +194,17 @@ func (g *Graph) placeWeak(uf *unionFind, weak []weakGroup) map[NodeID]NodeID {
 	slices.Sort(ms)
 	placed := make(map[NodeID]NodeID, len(ms))
 	for _, m := range ms {
-		best, bestN, via := int32(-1), 0, None
+		best, bestN, via, tie := int32(-1), 0, None, false
 		for r, vt := range votes[m] {
-			if vt.n > bestN || (vt.n == bestN && r < best) {
-				best, bestN, via = r, vt.n, vt.via
+			switch {
+			case vt.n > bestN:
+				best, bestN, via, tie = r, vt.n, vt.via, false
+			case vt.n == bestN:
+				tie = true
 			}
+		}
+		if tie {
+			continue
 		}
 		uf.union(int32(m), best)
 		placed[m] = via
@@ -237,7 +248,13 @@ func (g *Graph) cluster(v *view, ms []NodeID, evidence []NodeID, weakVia map[Nod
 		if g.countsAsHost(m) {
 			c.Size++
 		}
-		if d := g.degree(m); d > bestDeg || (d == bestDeg && g.ID(m) < g.ID(best)) {
+		d := 0
+		for _, h := range g.edges(m) {
+			if h.kind != KindProvenance && v.edgeVisible(h) {
+				d++
+			}
+		}
+		if d > bestDeg || (d == bestDeg && g.ID(m) < g.ID(best)) {
 			best, bestDeg = m, d
 		}
 		mem := Member{ID: g.ID(m), Type: g.Type(m)}

@@ -92,7 +92,8 @@ var kindNames = [...]string{"ref", "relationship", "value", "provenance"}
 // Node flags.
 const (
 	flagValue   uint8 = 1 << iota // an observable value node, not an object
-	flagPopular                   // a popular value or address (shared hosting, CDN, warninglisted)
+	flagPopular                   // a popular value (warninglisted), or an object carrying one
+	flagHosting                   // an address that enough names resolve to that it may be shared hosting
 )
 
 // Graph is an immutable intelligence graph. It is safe for concurrent use.
@@ -119,6 +120,7 @@ type Graph struct {
 	audiences []int64  // dense audience index -> audience id
 	orgs      []int64  // dense org index -> org id
 	countries []string // dense org index -> country
+	hosting   int      // distinct names resolving to an address that make it shared hosting
 }
 
 type hashNode struct {
@@ -145,10 +147,6 @@ func (g *Graph) Type(n NodeID) string {
 
 // IsValue reports whether n is an observable value node.
 func (g *Graph) IsValue(n NodeID) bool { return g.flags[n]&flagValue != 0 }
-
-// Popular reports whether n was marked popular (shared hosting, CDN,
-// warninglisted): such nodes are weighted down and never joined through.
-func (g *Graph) Popular(n NodeID) bool { return g.flags[n]&flagPopular != 0 }
 
 // Lookup returns the node with the given STIX id (or "kind:value" for a
 // value), or None.

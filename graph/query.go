@@ -31,7 +31,7 @@ type Edge struct {
 
 func (v *view) node(n NodeID) Node {
 	g := v.g
-	out := Node{ID: g.ID(n), Type: g.Type(n), Popular: g.Popular(n)}
+	out := Node{ID: g.ID(n), Type: g.Type(n), Popular: v.popular(n)}
 	if g.IsValue(n) {
 		out.Name = out.ID[len(g.strs[g.typ[n]])+1:]
 		return out
@@ -125,7 +125,7 @@ func (g *Graph) Neighbourhood(a *dragnet.Access, id string, q NeighbourhoodQuery
 	for d := 0; d < depth && len(frontier) > 0; d++ {
 		var next []NodeID
 		for _, n := range frontier {
-			if n != s && g.Popular(n) {
+			if n != s && v.popular(n) {
 				continue
 			}
 			for _, h := range g.edges(n) {
@@ -204,7 +204,7 @@ func (v *view) path(sources []NodeID, t NodeID, maxHops int, within func(NodeID)
 	for d := 0; d < maxHops && !found && len(frontier) > 0; d++ {
 		var next []NodeID
 		for _, n := range frontier {
-			if g.Popular(n) && !slices.Contains(sources, n) {
+			if v.popular(n) && !slices.Contains(sources, n) {
 				continue
 			}
 			for _, h := range g.edges(n) {

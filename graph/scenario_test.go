@@ -68,10 +68,19 @@ func evaluate(tb testing.TB, g *graph.Graph, s *scenario.Scenario, a *dragnet.Ac
 	return s.Truth.Evaluate(ranked, clusters)
 }
 
+// TestScenarioScore holds the tracer and the clusterer to the targets on
+// fixed seeds of scenarios of several shapes.
 func TestScenarioScore(t *testing.T) {
-	for _, seed := range []uint64{1, 2} {
-		g, s := buildScenario(t, scenario.Config{Seed: seed})
+	for _, cfg := range []scenario.Config{
+		{Seed: 101},
+		{Seed: 102, Countries: 30, Botnets: 12, Bots: 80},
+		{Seed: 103, Countries: 5, Botnets: 2, Bots: 600, Incidents: 10},
+	} {
+		g, s := buildScenario(t, cfg)
 		sc := evaluate(t, g, s, community)
-		t.Logf("seed %d: nodes %d edges %d: %+v", seed, g.Len(), g.Edges(), sc)
+		t.Logf("%+v: %d nodes, %d edges: %+v", cfg, g.Len(), g.Edges(), sc)
+		if sc.TraceTop1 < 0.9 || sc.TraceTop3 < 0.98 || sc.ClusterF1 < 0.9 {
+			t.Errorf("seed %d: top1 %.3f top3 %.3f F1 %.3f; want at least 0.9, 0.98, 0.9", cfg.Seed, sc.TraceTop1, sc.TraceTop3, sc.ClusterF1)
+		}
 	}
 }

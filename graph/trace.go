@@ -113,6 +113,7 @@ type walk struct {
 	r     map[NodeID]float64 // residual weight still to spread
 	vis   []bool
 	group []groupSpan
+	take  []float64
 }
 
 type groupSpan struct {
@@ -131,7 +132,7 @@ func (w *walk) weight(h half) float64 {
 	if h.conf != confAbsent {
 		x = max(float64(h.conf)/100, 0.05)
 	}
-	if w.v.g.Popular(h.to) {
+	if w.v.popular(h.to) {
 		x *= 0.1
 	}
 	return x
@@ -148,15 +149,26 @@ func (w *walk) run(seeds []NodeID) {
 	for round := 0; round < w.opts.Rounds && len(frontier) > 0; round++ {
 		var next []NodeID
 		clear(queued)
+		// Every node of the round spreads what it held when the round
+		// began, so the outcome does not depend on the order of nodes.
+		take := w.take[:0]
 		for _, u := range frontier {
-			ru := w.r[u]
-			if ru < eps {
+			if ru := w.r[u]; ru >= eps {
+				take = append(take, ru)
+				w.r[u] = 0
+			} else {
+				take = append(take, 0)
+			}
+		}
+		w.take = take
+		for k, u := range frontier {
+			ru := take[k]
+			if ru == 0 {
 				continue
 			}
-			w.r[u] = 0
 			w.p[u] += alpha * ru
 			spread := (1 - alpha) * ru
-			if g.Popular(u) && !slices.Contains(seeds, u) {
+			if w.v.popular(u) && !slices.Contains(seeds, u) {
 				w.p[u] += spread
 				continue
 			}
@@ -323,7 +335,7 @@ func (w *walk) identity(s NodeID) []NodeID {
 			out = append(out, n)
 		}
 		for _, h := range g.edges(n) {
-			if seen[h.to] || h.kind == KindProvenance || g.Popular(h.to) || !v.edgeVisible(h) {
+			if seen[h.to] || h.kind == KindProvenance || v.popular(h.to) || !v.edgeVisible(h) {
 				continue
 			}
 			nt, tt := g.Type(n), g.Type(h.to)

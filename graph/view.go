@@ -3,6 +3,7 @@ package graph
 import (
 	"encoding/binary"
 	"github.com/dragnet-intel/dragnet"
+	"slices"
 )
 
 // view is the graph as one caller may see it. Every query goes through
@@ -11,6 +12,7 @@ type view struct {
 	g      *Graph
 	aud    []bool // dense audience index -> visible
 	setVis []int8 // audience set -> 0 unknown, 1 visible, -1 not
+	pop    map[NodeID]bool
 }
 
 func (g *Graph) view(a *dragnet.Access) *view {
@@ -110,4 +112,65 @@ func (v *view) name(n NodeID) string {
 	l, k := binary.Uvarint(g.names[best-1:])
 	start := int(best-1) + k
 	return string(g.names[start : start+int(l)])
+}
+
+// popular reports whether n is popular for this caller: warninglisted, or
+// an address that at least the graph's hosting limit of names the caller
+// can see resolve to (shared hosting, CDNs). Only visible reports count,
+// so what others alone reported changes nothing for this caller.
+func (v *view) popular(n NodeID) bool {
+	g := v.g
+	f := g.flags[n]
+	if f&flagPopular != 0 {
+		return true
+	}
+	if f&flagHosting == 0 {
+		return false
+	}
+	if p, ok := v.pop[n]; ok {
+		return p
+	}
+	// The address may stand as several objects and one value: count the
+	// names resolving to any of them.
+	var addrs []NodeID
+	collect := func(m NodeID) {
+		if !g.IsValue(m) && !slices.Contains(addrs, m) {
+			addrs = append(addrs, m)
+		}
+	}
+	var vals []NodeID
+	if g.IsValue(n) {
+		vals = append(vals, n)
+	} else {
+		collect(n)
+		for _, h := range g.edges(n) {
+			if h.kind == KindValue && v.edgeVisible(h) {
+				vals = append(vals, h.to)
+			}
+		}
+	}
+	for _, val := range vals {
+		for _, h := range g.edges(val) {
+			if v.edgeVisible(h) && isAddressType(g.strs[g.typ[h.to]]) {
+				collect(h.to)
+			}
+		}
+	}
+	names := map[NodeID]bool{}
+	for _, a := range addrs {
+		if !v.objVisible(a) {
+			continue
+		}
+		for _, h := range g.edges(a) {
+			if h.dir == dirIn && (g.strs[h.label] == "resolves_to_refs" || g.strs[h.label] == "resolves-to") && v.edgeVisible(h) {
+				names[h.to] = true
+			}
+		}
+	}
+	p := len(names) >= g.hosting
+	if v.pop == nil {
+		v.pop = map[NodeID]bool{}
+	}
+	v.pop[n] = p
+	return p
 }

@@ -164,8 +164,9 @@ func (s *Scenario) infrastructure(e *emitter, b *botnet, hosting, cdn []string) 
 		e.rel(v, day, b.infra, "consists-of", id, 0)
 		ind := e.indicator(v, day, "C2 "+ip, fmt.Sprintf("[ipv4-addr:value = '%s']", ip), "malicious-activity")
 		e.rel(v, day, ind, "indicates", b.infra, 0)
+		fo, lo := e.span(day, 5)
 		e.sdo(v, "observed-data", day, map[string]any{
-			"first_observed": e.ts(day), "last_observed": e.ts(day + 5), "number_observed": 1 + s.r.IntN(20),
+			"first_observed": fo, "last_observed": lo, "number_observed": 1 + s.r.IntN(20),
 			"object_refs": []string{id, cert},
 		})
 	}
@@ -187,9 +188,10 @@ func (s *Scenario) infrastructure(e *emitter, b *botnet, hosting, cdn []string) 
 		if s.r.IntN(2) == 0 {
 			org := s.reporter(s.country())
 			ind := e.indicator(org, day+3, "Botnet controller "+ip, fmt.Sprintf("[ipv4-addr:value = '%s']", ip), "malicious-activity")
+			fs, ls := e.span(day+3, 6)
 			e.sdo(org, "sighting", day+3, map[string]any{
 				"sighting_of_ref": ind, "where_sighted_refs": []string{s.Orgs[org].Identity},
-				"first_seen": e.ts(day + 3), "last_seen": e.ts(day + 9), "count": 1 + s.r.IntN(50),
+				"first_seen": fs, "last_seen": ls, "count": 1 + s.r.IntN(50),
 			})
 		}
 	}
@@ -203,9 +205,10 @@ func (s *Scenario) bots(e *emitter, b *botnet, cdn []string) {
 		day := float64(20 + s.r.IntN(150))
 		bot := e.ipv4(org, ip)
 		ind := e.indicator(org, day, "Infected host "+ip, fmt.Sprintf("[ipv4-addr:value = '%s']", ip), "compromised")
+		fs, ls := e.span(day, 20)
 		sight := map[string]any{
 			"sighting_of_ref": ind, "where_sighted_refs": []string{s.Orgs[org].Identity},
-			"first_seen": e.ts(day), "last_seen": e.ts(day + float64(s.r.IntN(20))), "count": 1 + s.r.IntN(200),
+			"first_seen": fs, "last_seen": ls, "count": 1 + s.r.IntN(200),
 		}
 		// Most bots are known because a sinkhole, a sensor or a seized
 		// server saw them talk to a command server; a few only as
@@ -226,8 +229,9 @@ func (s *Scenario) bots(e *emitter, b *botnet, cdn []string) {
 			nt := e.sco(org, "network-traffic", map[string]any{
 				"src_ref": bot, "dst_ref": dst, "dst_port": pick(s.r, 443, 8443, 80, 4444), "protocols": []string{"ipv4", "tcp"},
 			}, nil)
+			fo, lo := e.span(day, 1)
 			od := e.sdo(org, "observed-data", day, map[string]any{
-				"first_observed": e.ts(day), "last_observed": e.ts(day + 1), "number_observed": 1 + s.r.IntN(40),
+				"first_observed": fo, "last_observed": lo, "number_observed": 1 + s.r.IntN(40),
 				"object_refs": append([]string{bot, dst, nt}, also...),
 			})
 			sight["observed_data_refs"] = []string{od}
@@ -325,8 +329,9 @@ func (s *Scenario) incidents(e *emitter, b *botnet, nets []*botnet, scanners []s
 			o := nets[s.r.IntN(len(nets))]
 			refs = append(refs, e.ipv4(org, o.bots[s.r.IntN(len(o.bots))]))
 		}
+		fo, lo := e.span(day, 2)
 		od := e.sdo(org, "observed-data", day, map[string]any{
-			"first_observed": e.ts(day), "last_observed": e.ts(day + 2), "number_observed": len(refs), "object_refs": dedupe(refs),
+			"first_observed": fo, "last_observed": lo, "number_observed": len(refs), "object_refs": dedupe(refs),
 		})
 		e.rel(org, day, inc, "related-to", od, 0)
 		if s.r.IntN(10) < 3 {

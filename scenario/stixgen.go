@@ -81,6 +81,14 @@ func (e *emitter) ts(day float64) string {
 	return stix.FormatTimestamp(e.t0.Add(time.Duration(day*24*float64(time.Hour)) + time.Duration(e.r.IntN(86400))*time.Second).Truncate(time.Millisecond))
 }
 
+// span returns a first and a last timestamp, last at least first, the
+// first on day day and the last up to days later.
+func (e *emitter) span(day, days float64) (string, string) {
+	f := e.t0.Add(time.Duration(day*24*float64(time.Hour)) + time.Duration(e.r.IntN(86400))*time.Second)
+	l := f.Add(time.Duration(e.r.Float64() * days * 24 * float64(time.Hour))).Truncate(time.Second)
+	return stix.FormatTimestamp(f), stix.FormatTimestamp(l)
+}
+
 func (e *emitter) marking(org int) []string {
 	if e.orgs[org].Kind == dragnet.KindVendor && e.r.IntN(4) == 0 {
 		return []string{dragnet.TLP2Amber}
@@ -130,16 +138,16 @@ func (e *emitter) ipv4(org int, ip string) string {
 	return e.sco(org, "ipv4-addr", map[string]any{"value": ip}, nil)
 }
 
+// domain emits a domain name and, for each address given, the org's
+// report that it resolves there. (Resolutions are relationships, not
+// resolves_to_refs, so that every member's copy of the domain-name object
+// is the same object.)
 func (e *emitter) domain(org int, name string, resolves []string) string {
-	var extra map[string]any
-	if len(resolves) > 0 {
-		refs := make([]string, len(resolves))
-		for i, ip := range resolves {
-			refs[i] = e.ipv4(org, ip)
-		}
-		extra = map[string]any{"resolves_to_refs": refs}
+	id := e.sco(org, "domain-name", map[string]any{"value": name}, nil)
+	for _, ip := range resolves {
+		e.rel(org, float64(e.r.IntN(60)), id, "resolves-to", e.ipv4(org, ip), 0)
 	}
-	return e.sco(org, "domain-name", map[string]any{"value": name}, extra)
+	return id
 }
 
 func (e *emitter) rel(org int, day float64, src, typ, dst string, confidence int) string {
