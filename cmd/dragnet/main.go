@@ -69,6 +69,7 @@ func (m *Main) commands() map[string]command {
 		"help":     {"show help for a command", (*Main).runHelp},
 		"migrate":  {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
 		"org":      {"manage member organisations: add, list", (*Main).runOrg},
+		"pattern":  {"validate STIX patterns and match them against observations", (*Main).runPattern},
 		"serve":    {"serve TAXII 2.1, the JSON API and the UI", (*Main).runServe},
 		"token":    {"manage API tokens: add, list, revoke", (*Main).runToken},
 		"version":  {"print the version", (*Main).runVersion},
