@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // maxDepth bounds the nesting of arrays and objects in one STIX object.
@@ -23,7 +24,16 @@ const maxDepth = 64
 // the first would see other markings than one that takes the last), invalid
 // UTF-8 and lone surrogates, trailing data, and nesting deeper than maxDepth.
 func parseJSON(data []byte) (any, error) {
-	p := jsonParser{data: data}
+	return parseJSONWith(jsonParser{data: data})
+}
+
+// parseJSONAlias is parseJSON whose strings may share data's memory: the
+// result must not be used once data changes or is reused.
+func parseJSONAlias(data []byte) (any, error) {
+	return parseJSONWith(jsonParser{data: data, alias: true})
+}
+
+func parseJSONWith(p jsonParser) (any, error) {
 	p.skipSpace()
 	v, err := p.value(0)
 	if err != nil {
@@ -50,6 +60,10 @@ func (e *JSONError) Error() string {
 type jsonParser struct {
 	data []byte
 	pos  int
+	// alias makes strings without escapes share data's memory instead of
+	// copying it. Only for values that do not outlive data unchanged: the
+	// validator's working copy, dropped before Validate returns.
+	alias bool
 }
 
 func (p *jsonParser) errorf(format string, args ...any) error {
@@ -107,7 +121,11 @@ func (p *jsonParser) literal(word string) error {
 
 func (p *jsonParser) object(depth int) (any, error) {
 	p.pos++ // '{'
-	m := make(map[string]any, 8)
+	size := 8
+	if depth == 1 {
+		size = 24 // a STIX object's top level
+	}
+	m := make(map[string]any, size)
 	p.skipSpace()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
 		p.pos++
@@ -234,7 +252,12 @@ func (p *jsonParser) string() (string, error) {
 	for p.pos < len(p.data) {
 		c := p.data[p.pos]
 		if c == '"' {
-			s := string(p.data[start:p.pos])
+			var s string
+			if p.alias && p.pos > start {
+				s = unsafe.String(&p.data[start], p.pos-start)
+			} else {
+				s = string(p.data[start:p.pos])
+			}
 			p.pos++
 			return s, nil
 		}

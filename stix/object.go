@@ -38,12 +38,13 @@ type header struct {
 }
 
 // Decode reads the common properties of one STIX object and keeps raw as
-// its original JSON. It checks only what it needs to read them (a JSON
-// object, string-typed common properties, timestamps in STIX form);
+// its original JSON. It checks only what it needs to read them (one
+// well-formed JSON object in valid UTF-8 with no duplicate top-level member
+// names, string-typed common properties, timestamps in STIX form);
 // Validate applies the rest of the specification.
 func Decode(raw []byte) (*Object, error) {
-	var h header
-	if err := json.Unmarshal(raw, &h); err != nil {
+	h, err := decodeHeader(raw)
+	if err != nil {
 		return nil, fmt.Errorf("decoding STIX object: %w", err)
 	}
 	o := &Object{
@@ -55,7 +56,6 @@ func Decode(raw []byte) (*Object, error) {
 		ObjectMarkingRefs: h.ObjectMarkingRefs,
 		Raw:               json.RawMessage(raw),
 	}
-	var err error
 	if h.Created != "" {
 		if o.Created, err = ParseTimestamp(h.Created); err != nil {
 			return nil, fmt.Errorf("object %s: created: %w", h.ID, err)

@@ -144,7 +144,9 @@ func (v *Validator) SchemaChecked(typ string) bool {
 // Validate checks one object's JSON; see the package function Validate for
 // what it checks.
 func (v *Validator) Validate(raw []byte) error {
-	doc, err := parseJSON(raw)
+	// The parsed copy shares raw's memory (no string copies): it is
+	// dropped before Validate returns, and add clones what errors keep.
+	doc, err := parseJSONAlias(raw)
 	if err != nil {
 		return ValidationErrors{{Rule: RuleJSON, Message: err.Error()}}
 	}

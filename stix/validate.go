@@ -65,7 +65,9 @@ func (c *checker) add(path, rule, format string, args ...any) {
 	if len(c.errs) >= MaxErrors {
 		return
 	}
-	c.errs = append(c.errs, &ValidationError{ObjectID: c.id, Path: path, Rule: rule, Message: fmt.Sprintf(format, args...)})
+	// Strings of the parsed object share the caller's bytes: clone what
+	// the error keeps.
+	c.errs = append(c.errs, &ValidationError{ObjectID: strings.Clone(c.id), Path: strings.Clone(path), Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) full() bool { return len(c.errs) >= MaxErrors }
@@ -75,6 +77,14 @@ func joinPath(base, name string) string {
 		return name
 	}
 	return base + "." + name
+}
+
+// at is path, or its element idx when idx ≥ 0.
+func at(path string, idx int) string {
+	if idx < 0 {
+		return path
+	}
+	return indexPath(path, idx)
 }
 
 func indexPath(base string, i int) string {
@@ -333,7 +343,7 @@ func jsonTypeName(v any) string {
 
 func (c *checker) checkValue(path string, p *propSpec, v any, host string) {
 	if !p.list {
-		c.checkOne(path, p, v, host)
+		c.checkOne(path, -1, p, v, host)
 		return
 	}
 	l, ok := v.([]any)
@@ -349,57 +359,62 @@ func (c *checker) checkValue(path string, p *propSpec, v any, host string) {
 		if c.full() {
 			return
 		}
-		c.checkOne(indexPath(path, i), p, e, host)
+		c.checkOne(path, i, p, e, host)
 	}
 }
 
-func (c *checker) checkOne(path string, p *propSpec, v any, host string) {
+// checkOne checks one value; idx ≥ 0 says it is element idx of the list at
+// path (the element's path is built only when needed).
+func (c *checker) checkOne(path string, idx int, p *propSpec, v any, host string) {
+	if idx >= 0 && (p.kind == vBlock || p.kind == vExtensions || p.kind == vHashes || p.kind == vDict) {
+		path, idx = indexPath(path, idx), -1
+	}
 	switch p.kind {
 	case vAny:
 	case vString:
 		s, ok := v.(string)
 		if !ok {
-			c.add(path, RuleValueType, "must be a string, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be a string, not %s", jsonTypeName(v))
 			return
 		}
 		if p.enum != nil && !slices.Contains(p.enum, s) {
-			c.add(path, RuleVocabulary, "%q is not one of %s", s, strings.Join(p.enum, ", "))
+			c.add(at(path, idx), RuleVocabulary, "%q is not one of %s", s, strings.Join(p.enum, ", "))
 		}
 	case vTimestamp:
 		s, ok := v.(string)
 		if !ok {
-			c.add(path, RuleValueType, "must be a timestamp string, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be a timestamp string, not %s", jsonTypeName(v))
 			return
 		}
 		if _, err := ParseTimestamp(s); err != nil {
-			c.add(path, RuleTimestamp, "%q is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z", s)
+			c.add(at(path, idx), RuleTimestamp, "%q is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z", s)
 		}
 	case vBool:
 		if _, ok := v.(bool); !ok {
-			c.add(path, RuleValueType, "must be a boolean, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be a boolean, not %s", jsonTypeName(v))
 		}
 	case vInt, vFloat:
 		n, ok := v.(json.Number)
 		if !ok {
-			c.add(path, RuleValueType, "must be a number, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be a number, not %s", jsonTypeName(v))
 			return
 		}
 		f, err := strconv.ParseFloat(string(n), 64)
 		if err != nil {
-			c.add(path, RuleValueType, "%s is not a representable number", n)
+			c.add(at(path, idx), RuleValueType, "%s is not a representable number", n)
 			return
 		}
 		if p.kind == vInt && f != float64(int64(f)) {
-			c.add(path, RuleValueType, "must be an integer, not %s", n)
+			c.add(at(path, idx), RuleValueType, "must be an integer, not %s", n)
 			return
 		}
 		if p.hasMin && f < p.min || p.hasMax && f > p.max {
-			c.add(path, RuleRange, "%s is outside the range %s", n, rangeText(p))
+			c.add(at(path, idx), RuleRange, "%s is outside the range %s", n, rangeText(p))
 		}
 	case vDict:
 		m, ok := v.(map[string]any)
 		if !ok {
-			c.add(path, RuleValueType, "must be a dictionary (JSON object), not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be a dictionary (JSON object), not %s", jsonTypeName(v))
 			return
 		}
 		for k := range m {
@@ -412,23 +427,23 @@ func (c *checker) checkOne(path string, p *propSpec, v any, host string) {
 	case vRef:
 		s, ok := v.(string)
 		if !ok {
-			c.add(path, RuleValueType, "must be an identifier string, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be an identifier string, not %s", jsonTypeName(v))
 			return
 		}
 		t, ok := validIdentifier(s)
 		if !ok {
-			c.add(path, RuleRefForm, "%q is not an identifier of the form type--UUID", s)
+			c.add(at(path, idx), RuleRefForm, "%q is not an identifier of the form type--UUID", s)
 			return
 		}
 		if !refAllowed(p.targets, t) {
-			c.add(path, RuleRefType, "must refer to %s, not %s", targetsText(p.targets), t)
+			c.add(at(path, idx), RuleRefType, "must refer to %s, not %s", targetsText(p.targets), t)
 		}
 	case vExtensions:
 		c.checkExtensions(path, v, host)
 	case vBlock:
 		m, ok := v.(map[string]any)
 		if !ok {
-			c.add(path, RuleValueType, "must be an object, not %s", jsonTypeName(v))
+			c.add(at(path, idx), RuleValueType, "must be an object, not %s", jsonTypeName(v))
 			return
 		}
 		sub := model.blocks[p.block]
