@@ -288,15 +288,6 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 	if err := releaseUnused(ctx, tx, claimed, ok); err != nil {
 		return nil, err
 	}
-	last, err := db.insertSubmissions(ctx, tx, aud, me, ok)
-	if err != nil {
-		return nil, err
-	}
-	for _, pd := range ok {
-		if pd.ver == 0 && pd.date != 0 {
-			results[pd.i].Version = micros(pd.date)
-		}
-	}
 	for _, pd := range ps {
 		if f := pd.dupOf; f != nil {
 			results[pd.i] = results[f.i]
@@ -311,6 +302,9 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 			}
 		}
 	}
+	// Outcomes are final now (an object published before has no new
+	// date_added; one with neither modified nor created is recorded in the
+	// status without a version).
 	if statusID != "" {
 		if err := db.resolveStatus(ctx, tx, p, statusID, results); err != nil {
 			return nil, err
@@ -329,9 +323,13 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		Detail: fmt.Sprintf("%d objects: %d stored or present, %d failed", len(subs), nok, nfail)}); err != nil {
 		return nil, err
 	}
-	if last > 0 {
-		if err := db.notify(ctx, tx, last); err != nil {
-			return nil, err
+	// Last before the commit, holding the date_clock row: publishing.
+	if _, err := db.insertSubmissions(ctx, tx, aud, me, ok); err != nil {
+		return nil, err
+	}
+	for _, pd := range ok {
+		if pd.ver == 0 && pd.date != 0 {
+			results[pd.i].Version = micros(pd.date)
 		}
 	}
 	return results, nil
@@ -591,50 +589,70 @@ func insertValues(ctx context.Context, tx pgx.Tx, ps []*pending) error {
 	return err
 }
 
-// insertSubmissions publishes the versions to aud and returns the last
-// date_added allocated (0 if none). It runs last before the commit: the
-// date_clock row it locks is held until then. A version already published
-// to aud is a success that adds nothing (its pending.date stays 0).
+// insertSubmissions publishes the versions to aud, and queues the change
+// notice, in one round trip, and returns the last date_added allocated (0
+// if none). It runs last before the commit: the date_clock row it locks is
+// held until then, so it does as little as possible. A version already
+// published to aud is a success that adds nothing (its pending.date stays
+// 0).
 func (db *DB) insertSubmissions(ctx context.Context, tx pgx.Tx, aud *dragnet.Audience, me int64, ps []*pending) (int64, error) {
 	if len(ps) == 0 {
 		return 0, nil
 	}
 	n := len(ps)
-	last, err := db.allocDates(ctx, tx, n)
-	if err != nil {
-		return 0, err
-	}
-	dates, vids, vers, tlps := make([]int64, n), make([]int64, n), make([]int64, n), make([]int16, n)
+	vids, vers, tlps := make([]int64, n), make([]int64, n), make([]int16, n)
 	ids, types, specs := make([]string, n), make([]string, n), make([]string, n)
 	revoked := make([]bool, n)
 	// Ordered by request position: objects are added in the order given.
 	sorted := append([]*pending(nil), ps...)
 	sort.Slice(sorted, func(a, b int) bool { return sorted[a].i < sorted[b].i })
-	byDate := make(map[int64]*pending, n)
 	for k, pd := range sorted {
 		o := pd.sub.Object
-		date := last - int64(n-1-k)
-		byDate[date] = pd
-		dates[k], vids[k], vers[k], tlps[k] = date, pd.vid, pd.ver, int16(pd.tlp)
+		vids[k], vers[k], tlps[k] = pd.vid, pd.ver, int16(pd.tlp)
 		ids[k], types[k], specs[k], revoked[k] = pd.id, o.Type, pd.spec, o.Revoked
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO submissions (date_added, audience_id, vid, obj_id, version_ns, type, spec_version, revoked, tlp, submitter)
-		SELECT d, $2, v, i, ver, t, sv, r, tlp, $3
-		FROM unnest($1::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::boolean[], $10::smallint[])
-			AS u(d, v, i, ver, t, sv, r, tlp)
-		ON CONFLICT (audience_id, vid) DO NOTHING RETURNING date_added`,
-		dates, aud.ID, me, vids, ids, vers, types, specs, revoked, tlps)
+	now := db.now().UnixMicro()
+	b := &pgx.Batch{}
+	b.Queue(`WITH clock AS (
+			UPDATE date_clock SET last = greatest(last + $1, $2) RETURNING last
+		)
+		INSERT INTO submissions (date_added, audience_id, vid, obj_id, version_ns, type, spec_version, revoked, tlp, submitter)
+		SELECT clock.last - $1 + u.k, $3, v, i, ver, t, sv, r, tlp, $4
+		FROM clock, unnest($5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::boolean[], $11::smallint[])
+			WITH ORDINALITY AS u(v, i, ver, t, sv, r, tlp, k)
+		ON CONFLICT (vid, audience_id) DO NOTHING RETURNING date_added, vid`,
+		n, now+int64(n)-1, aud.ID, me, vids, ids, vers, types, specs, revoked, tlps)
+	b.Queue(`SELECT last, pg_notify($1, 'a:' || last) FROM date_clock`, db.channel)
+	br := tx.SendBatch(ctx, b)
+	rows, err := br.Query()
 	if err != nil {
+		br.Close()
 		return 0, err
 	}
-	inserted, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
+	byVid := make(map[int64]*pending, n)
+	for _, pd := range sorted {
+		byVid[pd.vid] = pd
+	}
+	for rows.Next() {
+		var date, vid int64
+		if err := rows.Scan(&date, &vid); err != nil {
+			rows.Close()
+			br.Close()
+			return 0, err
+		}
+		byVid[vid].date = date
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		br.Close()
 		return 0, err
 	}
-	for _, d := range inserted {
-		byDate[d].date = d
+	var last int64
+	if err := br.QueryRow().Scan(&last, new(any)); err != nil {
+		br.Close()
+		return 0, err
 	}
-	return last, nil
+	return last, br.Close()
 }
 
 // allocDates allocates n consecutive date_added values and returns the

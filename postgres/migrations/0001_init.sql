@@ -101,12 +101,11 @@ CREATE TABLE submissions (
 	revoked      boolean NOT NULL,
 	tlp          smallint NOT NULL,
 	submitter    bigint NOT NULL,
-	UNIQUE (audience_id, vid)
+	UNIQUE (vid, audience_id)
 );
 CREATE INDEX submissions_page ON submissions (audience_id, date_added);
 CREATE INDEX submissions_versions ON submissions (audience_id, obj_id, version_ns);
 CREATE INDEX submissions_by_obj ON submissions (obj_id);
-CREATE INDEX submissions_by_vid ON submissions (vid);
 
 -- Removals of an object's versions from an audience, for incremental index
 -- consumers; seq comes from date_clock like date_added.
