@@ -67,7 +67,7 @@ func (db *DB) Access(ctx context.Context) (*dragnet.Access, error) {
 	if err != nil {
 		return nil, err
 	}
-	return access(ctx, db.r, p)
+	return access(ctx, db.rd, p)
 }
 
 const audienceCols = `id, kind, ref_id, collection_id, title, default_tlp`
@@ -92,7 +92,7 @@ func (db *DB) Collections(ctx context.Context) ([]*dragnet.Collection, error) {
 	if err != nil {
 		return nil, err
 	}
-	acc, err := access(ctx, db.r, p)
+	acc, err := access(ctx, db.rd, p)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (db *DB) Collections(ctx context.Context) ([]*dragnet.Collection, error) {
 	for i, id := range acc.Audiences {
 		args[i] = id
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+audienceCols+` FROM audiences WHERE id IN (`+placeholders(len(args))+`) ORDER BY id`, args...)
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+audienceCols+` FROM audiences WHERE id IN (`+placeholders(len(args))+`) ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing collections: %w", err)
 	}
@@ -126,7 +126,7 @@ func (db *DB) Collection(ctx context.Context, id string) (*dragnet.Collection, e
 	if err != nil {
 		return nil, err
 	}
-	a, _, err := visibleAudience(ctx, db.r, p, id)
+	a, _, err := visibleAudience(ctx, db.rd, p, id)
 	if err != nil {
 		return nil, err
 	}

@@ -64,7 +64,7 @@ func (db *DB) AuditEvents(ctx context.Context, f dragnet.AuditFilter) ([]*dragne
 	}
 	q += ` ORDER BY id LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	rows, err := db.rd.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("reading audit: %w", err)
 	}

@@ -49,6 +49,7 @@ type DB struct {
 	path string
 	w    *sql.DB // the single writer
 	r    *sql.DB // readers
+	rd   *reader // prepared statements on r
 	log  *slog.Logger
 	now  func() time.Time
 }
@@ -110,12 +111,13 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	db.r.SetMaxIdleConns(readers)
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
+	db.rd = newReader(db.r)
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	return errors.Join(db.r.Close(), db.w.Close())
+	return errors.Join(db.rd.close(), db.r.Close(), db.w.Close())
 }
 
 // Path returns the database file's path.

@@ -232,7 +232,7 @@ func (db *DB) FindGroup(ctx context.Context, name string) (*dragnet.Group, error
 	if _, err := principal(ctx); err != nil {
 		return nil, err
 	}
-	return findGroup(ctx, db.r, name)
+	return findGroup(ctx, db.rd, name)
 }
 
 func findGroup(ctx context.Context, q querier, name string) (*dragnet.Group, error) {
@@ -277,13 +277,13 @@ func (db *DB) ListGroups(ctx context.Context) ([]*dragnet.Group, error) {
 	if _, err := principal(ctx); err != nil {
 		return nil, err
 	}
-	ns, err := names(ctx, db.r, `SELECT name FROM groups ORDER BY name`)
+	ns, err := names(ctx, db.rd, `SELECT name FROM groups ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*dragnet.Group, 0, len(ns))
 	for _, n := range ns {
-		g, err := findGroup(ctx, db.r, n)
+		g, err := findGroup(ctx, db.rd, n)
 		if err != nil {
 			return nil, err
 		}

@@ -115,7 +115,7 @@ func (db *DB) FindOrg(ctx context.Context, name string) (*dragnet.Org, error) {
 	if _, err := principal(ctx); err != nil {
 		return nil, err
 	}
-	return findOrg(ctx, db.r, name)
+	return findOrg(ctx, db.rd, name)
 }
 
 func findOrg(ctx context.Context, q querier, name string) (*dragnet.Org, error) {
@@ -134,7 +134,7 @@ func (db *DB) ListOrgs(ctx context.Context) ([]*dragnet.Org, error) {
 	if _, err := principal(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY name`)
+	rows, err := db.rd.QueryContext(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY name`)
 	if err != nil {
 		return nil, fmt.Errorf("listing organisations: %w", err)
 	}

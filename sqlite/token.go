@@ -81,7 +81,7 @@ func (db *DB) Authenticate(ctx context.Context, org, secret string) (dragnet.Pri
 		revoked  int64
 		lastUsed int64
 	)
-	row := db.r.QueryRowContext(ctx, `SELECT t.id, t.role, t.label, t.hash, t.created, t.expires, t.revoked, t.last_used, `+prefixed("o.", orgCols)+`
+	row := db.rd.QueryRowContext(ctx, `SELECT t.id, t.role, t.label, t.hash, t.created, t.expires, t.revoked, t.last_used, `+prefixed("o.", orgCols)+`
 		FROM tokens t JOIN orgs o ON o.id = t.org_id WHERE t.hash = ?`, hash)
 	var o dragnet.Org
 	var kind string
@@ -119,11 +119,11 @@ func (db *DB) ListTokens(ctx context.Context, org string) ([]*dragnet.Token, err
 	if !p.IsOperator() && !(p.Org != nil && p.Org.Name == org && p.Role == dragnet.RoleAdmin) {
 		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "only the operator or an admin of %q may list its tokens", org)
 	}
-	o, err := findOrg(ctx, db.r, org)
+	o, err := findOrg(ctx, db.rd, org)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT id, role, label, hash, created, expires, revoked, last_used FROM tokens WHERE org_id = ? ORDER BY id`, o.ID)
+	rows, err := db.rd.QueryContext(ctx, `SELECT id, role, label, hash, created, expires, revoked, last_used FROM tokens WHERE org_id = ? ORDER BY id`, o.ID)
 	if err != nil {
 		return nil, fmt.Errorf("listing tokens: %w", err)
 	}

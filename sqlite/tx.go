@@ -51,7 +51,7 @@ func (w *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	if err != nil {
 		// The error surfaces from Scan: QueryRowContext on a fresh
 		// preparation reports it the same way.
-		return w.QueryRowContext(ctx, query, args...)
+		return w.Tx.QueryRowContext(ctx, query, args...)
 	}
 	return s.QueryRowContext(ctx, args...)
 }
@@ -89,4 +89,23 @@ func (w *wtx) commit(ctx context.Context) error {
 		return fmt.Errorf("committing: %w", err)
 	}
 	return nil
+}
+
+// QueryContext runs a query through the transaction's statement cache.
+func (w *wtx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	s, err := w.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// QueryRowContext runs a single-row query through the statement cache.
+func (w *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return w.queryRow(ctx, query, args...)
+}
+
+// ExecContext runs a statement through the statement cache.
+func (w *wtx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return w.exec(ctx, query, args...)
 }

@@ -17,7 +17,7 @@ func (db *DB) ValueRefs(ctx context.Context, v dragnet.Value) ([]*dragnet.ValueR
 	if err != nil {
 		return nil, err
 	}
-	acc, err := access(ctx, db.r, p)
+	acc, err := access(ctx, db.rd, p)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +29,7 @@ func (db *DB) ValueRefs(ctx context.Context, v dragnet.Value) ([]*dragnet.ValueR
 	for _, a := range acc.Audiences {
 		args = append(args, a)
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added
+	rows, err := db.rd.QueryContext(ctx, `SELECT o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added
 		FROM obj_values ov
 		JOIN versions ver ON ver.vid = ov.vid
 		JOIN submissions s ON s.oid = ver.oid AND s.version_ns = ver.version_ns
