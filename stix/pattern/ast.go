@@ -22,6 +22,7 @@
 package pattern
 
 import (
+	"net/netip"
 	"regexp"
 	"time"
 )
@@ -206,4 +207,8 @@ type Literal struct {
 	Bool  bool
 	Bytes []byte    // LitBinary, LitHex
 	Time  time.Time // LitTimestamp
+
+	// ip is a LitString that reads as an IP address or CIDR range, so
+	// that '198.51.100.1/32' equals an observed '198.51.100.1'.
+	ip netip.Prefix
 }

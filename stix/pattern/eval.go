@@ -16,6 +16,11 @@ import (
 // resolver looks up an object by id, to follow _ref and _refs properties.
 type resolver func(id string) (map[string]any, bool)
 
+// maxValues bounds the values one path may select, so that lists of
+// references to lists cannot multiply without end; beyond it the rest is
+// ignored.
+const maxValues = 100000
+
 // values returns the values the path's steps select in obj. A [*] step
 // fans out over a list; a key step applied to a string that names an
 // object (the value of a _ref, or an element of a _refs list) continues in
@@ -25,6 +30,9 @@ func (p *Path) values(obj map[string]any, resolve resolver) []any {
 	for _, s := range p.Steps {
 		var next []any
 		for _, v := range cur {
+			if len(next) >= maxValues {
+				break
+			}
 			switch s.Kind {
 			case StepKey:
 				m, ok := v.(map[string]any)
@@ -160,7 +168,8 @@ func (t *Test) compare(v any) (result, ok bool) {
 
 // compareLit compares a JSON value with a literal: -1, 0 or +1, and
 // whether they compare at all. Numbers compare numerically, strings by
-// byte (code point) order, timestamps as instants (a string property is
+// byte (code point) order (but two IP addresses or ranges are equal when
+// they are the same, however written: '198.51.100.1/32' = '198.51.100.1'), timestamps as instants (a string property is
 // read as a STIX timestamp), binary and hex literals by bytes (a string
 // property is read as base64 for b'...', hex for h'...', and as raw text).
 func compareLit(v any, l Literal) (int, bool) {
@@ -169,6 +178,11 @@ func compareLit(v any, l Literal) (int, bool) {
 		s, ok := v.(string)
 		if !ok {
 			return 0, false
+		}
+		if l.ip.IsValid() && s != l.Str {
+			if p, err := parsePrefix(s); err == nil && p == l.ip {
+				return 0, true // the same address or range, written differently
+			}
 		}
 		return strings.Compare(s, l.Str), true
 	case LitInt, LitFloat:

@@ -66,3 +66,38 @@ func FuzzParse(f *testing.F) {
 		p.Comparisons()
 	})
 }
+
+// FuzzObservations feeds bundles to DecodeBundle and Observations, and
+// what they accept to Match with a few patterns: none may panic, and
+// Observations must refuse observed-data without valid timestamps.
+func FuzzObservations(f *testing.F) {
+	f.Add(`{"type":"bundle","id":"bundle--1","objects":[{"type":"observed-data","id":"observed-data--1","first_observed":"2016-04-06T19:58:16Z","last_observed":"2016-04-06T19:58:16Z","number_observed":2,"object_refs":["network-traffic--1"]},{"type":"network-traffic","id":"network-traffic--1","src_ref":"ipv4-addr--1","protocols":["tcp"]},{"type":"ipv4-addr","id":"ipv4-addr--1","value":"198.51.100.2"}]}`)
+	f.Add(`{"type":"bundle","objects":[{"type":"observed-data","id":"observed-data--2","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":50,"objects":{"0":{"type":"ipv4-addr","value":"198.51.100.3"},"1":{"type":"network-traffic","src_ref":"0"}}}]}`)
+	f.Add(`[{"type":"observed-data","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","object_refs":["a","a"]},{"id":"a","type":"a","x_ref":"a","y_refs":["a",1,null]}]`)
+	f.Add(`{"type":"bundle","objects":[{"type":"observed-data","number_observed":0}]}`)
+	f.Add(`[1,2]`)
+	patterns := []*Pattern{
+		MustParse("[ipv4-addr:value = '198.51.100.2']"),
+		MustParse("[network-traffic:src_ref.value ISSUBSET '198.51.100.0/24' AND network-traffic:protocols[*] = 'tcp']"),
+		MustParse("[a:x_ref.y_refs[*].x_ref.type = 'a'] REPEATS 2 TIMES WITHIN 5 SECONDS"),
+		MustParse("[ipv4-addr:value LIKE '198%'] FOLLOWEDBY [network-traffic:src_ref.value MATCHES '^198'] START t'2015-01-01T00:00:00Z' STOP t'2017-01-01T00:00:00Z'"),
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		objs, err := DecodeBundle([]byte(s))
+		if err != nil {
+			return
+		}
+		obs, err := Observations(objs)
+		if err != nil {
+			return
+		}
+		for _, o := range obs {
+			if o.LastObserved.Before(o.FirstObserved) || o.NumberObserved < 1 {
+				t.Fatalf("Observations accepted %+v", o)
+			}
+		}
+		for _, p := range patterns {
+			Match(p, obs)
+		}
+	})
+}

@@ -398,7 +398,11 @@ func (p *parser) literal(after token, ordered bool) Literal {
 	t := p.advance()
 	switch t.kind {
 	case tokString:
-		return Literal{Kind: LitString, Str: unquote(t.text)}
+		l := Literal{Kind: LitString, Str: unquote(t.text)}
+		if strings.ContainsAny(l.Str, ".:") && len(l.Str) <= 64 {
+			l.ip, _ = parsePrefix(l.Str)
+		}
+		return l
 	case tokInt:
 		v, err := strconv.ParseInt(t.text, 10, 64)
 		if err != nil {
