@@ -337,3 +337,56 @@ func FuzzAdd(f *testing.F) {
 		_ = g.Clusters(community, ClusterOptions{})
 	})
 }
+
+func TestCorrelate(t *testing.T) {
+	g := smallWorld(t)
+	c, err := g.Correlate(community, "198.51.100.2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Key != "ipv4:198.51.100.2" || c.Objects != 2 || len(c.Reports) != 2 || !slices.Equal(c.Countries, []string{"DE", "US"}) || !c.CrossBorder {
+		t.Fatalf("correlation: %+v", c)
+	}
+	if c.Observed != 1 || c.Weight <= 0 || c.Weight > 1 {
+		t.Fatalf("observations %d weight %v", c.Observed, c.Weight)
+	}
+	c, err = g.Correlate(community, botA)
+	if err != nil || len(c.Values) != 1 || c.Values[0].Key != "ipv4:198.51.100.1" || c.CrossBorder {
+		t.Fatalf("object correlation: %v %+v", err, c)
+	}
+	if _, err := g.Correlate(nobody, "198.51.100.2"); dragnet.ErrorCode(err) != dragnet.ENOTFOUND {
+		t.Fatalf("correlation for a caller who sees nothing: %v", err)
+	}
+	// A value only an invisible submission carries is absent to the caller.
+	g = build(t, Options{}, []rec{{2, 1, obj(botA, "value", "198.51.100.1")}, {1, 2, obj(botB, "value", "198.51.100.2")}})
+	if _, err := g.Correlate(community, "198.51.100.1"); dragnet.ErrorCode(err) != dragnet.ENOTFOUND {
+		t.Fatalf("correlation of a value seen only elsewhere: %v", err)
+	}
+}
+
+func TestCrossBorder(t *testing.T) {
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
+	b := NewBuilder(Options{})
+	add := func(id string, aud, org int64, cc string, at time.Time, raw json.RawMessage) {
+		if err := b.Add(&Record{ID: id, AudienceID: aud, OrgID: org, Country: cc, DateAdded: at, Raw: raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(botA, 1, 1, "DE", day(1), obj(botA, "value", "198.51.100.1"))
+	add(ind, 1, 2, "FR", day(5), obj(ind, "pattern", "[ipv4-addr:value = '198.51.100.1']", "valid_from", "2026-01-01T00:00:00Z"))
+	add(botB, 1, 1, "DE", day(2), obj(botB, "value", "198.51.100.2"))
+	add(uid("indicator", 40), 2, 3, "BR", day(3), obj(uid("indicator", 40), "pattern", "[ipv4-addr:value = '198.51.100.2']", "valid_from", "2026-01-01T00:00:00Z"))
+	g := b.Build()
+	ev := g.CrossBorder(community, day(4))
+	if len(ev) != 1 || ev[0].Key != "ipv4:198.51.100.1" || !ev[0].At.Equal(day(5)) || !slices.Equal(ev[0].Countries, []string{"DE", "FR"}) {
+		t.Fatalf("events since day 4: %+v", ev)
+	}
+	if ev := g.CrossBorder(community, day(6)); len(ev) != 0 {
+		t.Fatalf("events since day 6: %+v", ev)
+	}
+	// Only a caller who sees audience 2 learns that BR reported .2.
+	both := &dragnet.Access{Audiences: []int64{1, 2}}
+	if ev := g.CrossBorder(both, day(1)); len(ev) != 2 {
+		t.Fatalf("events for audiences 1 and 2: %+v", ev)
+	}
+}

@@ -118,8 +118,20 @@ func compareViews(t *testing.T, full, seen *Graph, a *dragnet.Access, incidents 
 		}
 		compareCandidates(t, inc, tf, ts, visible)
 	}
+	ef, es := full.CrossBorder(a, time.Time{}), seen.CrossBorder(a, time.Time{})
+	if fmt.Sprint(ef) != fmt.Sprint(es) {
+		t.Fatalf("cross-border events differ:\n full: %.500v\n seen: %.500v", ef, es)
+	}
 	for k := 0; k < 30; k++ {
 		from := full.ID(NodeID(r.IntN(full.Len())))
+		cf, errF := full.Correlate(a, from)
+		cs, errS := seen.Correlate(a, from)
+		if dragnet.ErrorCode(errF) != dragnet.ErrorCode(errS) || fmt.Sprintf("%+v", cf) != fmt.Sprintf("%+v", cs) {
+			t.Fatalf("correlation of %s differs:\n full: %+v %v\n seen: %+v %v", from, cf, errF, cs, errS)
+		}
+		if !visible(from) && dragnet.ErrorCode(errF) != dragnet.ENOTFOUND {
+			t.Fatalf("correlation of invisible %s: %v", from, errF)
+		}
 		to := full.ID(NodeID(r.IntN(full.Len())))
 		nf, errF := full.Neighbourhood(a, from, NeighbourhoodQuery{Depth: 2, Limit: 1 << 20})
 		ns, errS := seen.Neighbourhood(a, from, NeighbourhoodQuery{Depth: 2, Limit: 1 << 20})

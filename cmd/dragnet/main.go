@@ -64,16 +64,19 @@ type command struct {
 // commands is the table of subcommands.
 func (m *Main) commands() map[string]command {
 	return map[string]command{
-		"audit":    {"read the audit log", (*Main).runAudit},
-		"group":    {"manage sharing groups: add, members, list", (*Main).runGroup},
-		"help":     {"show help for a command", (*Main).runHelp},
-		"migrate":  {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
-		"org":      {"manage member organisations: add, list", (*Main).runOrg},
-		"pattern":  {"validate STIX patterns and match them against observations", (*Main).runPattern},
-		"serve":    {"serve TAXII 2.1, the JSON API and the UI", (*Main).runServe},
-		"token":    {"manage API tokens: add, list, revoke", (*Main).runToken},
-		"version":  {"print the version", (*Main).runVersion},
-		"scenario": {"write a training scenario (STIX bundles and truth), or score tracing and clustering on one", (*Main).runScenario},
+		"audit":     {"read the audit log", (*Main).runAudit},
+		"group":     {"manage sharing groups: add, members, list", (*Main).runGroup},
+		"help":      {"show help for a command", (*Main).runHelp},
+		"migrate":   {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
+		"org":       {"manage member organisations: add, list", (*Main).runOrg},
+		"pattern":   {"validate STIX patterns and match them against observations", (*Main).runPattern},
+		"serve":     {"serve TAXII 2.1, the JSON API and the UI", (*Main).runServe},
+		"token":     {"manage API tokens: add, list, revoke", (*Main).runToken},
+		"version":   {"print the version", (*Main).runVersion},
+		"scenario":  {"write a training scenario (STIX bundles and truth), or score tracing and clustering on one", (*Main).runScenario},
+		"correlate": {"who else reported a value or object (JSON)", (*Main).runCorrelate},
+		"trace":     {"ranked origin candidates of an incident, sighting or addresses (JSON)", (*Main).runTrace},
+		"cluster":   {"botnet clusters an organisation can see (JSON lines)", (*Main).runCluster},
 	}
 }
 

@@ -8,7 +8,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/dragnet-intel/dragnet/scenario"
 )
 
 // testMain returns a Main writing to buffers.
@@ -61,5 +65,51 @@ func TestScenarioScoreCommand(t *testing.T) {
 	m, _, _ = testMain()
 	if err := m.Run(context.Background(), []string{"scenario", "score", "--data", data}); err == nil {
 		t.Fatal("scoring into an existing store succeeded")
+	}
+
+	// The store the score left behind answers the graph commands.
+	sc, err := scenario.New(scenario.Config{Seed: 11, Botnets: 3, Bots: 60})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Generate(func(int, []byte) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	inc := sc.Truth.Incidents[0]
+	var tr struct {
+		Candidates []struct {
+			ID, Type  string
+			Countries []string
+		}
+	}
+	if err := json.Unmarshal([]byte(run(t, "trace", "--data", data, "--org", inc.Reporter, inc.ID)), &tr); err != nil || len(tr.Candidates) == 0 {
+		t.Fatalf("trace: %v %+v", err, tr)
+	}
+	var op scenario.TruthOperator
+	for _, o := range sc.Truth.Operators {
+		if o.Name == inc.Operator {
+			op = o
+		}
+	}
+	if !slices.Contains(op.Objects, tr.Candidates[0].ID) {
+		t.Errorf("trace ranks %s first; the operator is %v", tr.Candidates[0].ID, op.Objects)
+	}
+	lines := strings.Split(strings.TrimSpace(run(t, "cluster", "--data", data, "--org", inc.Reporter, "--min", "10")), "\n")
+	if len(lines) != 3 {
+		t.Errorf("%d clusters of 10 or more hosts, want 3 (one per botnet)", len(lines))
+	}
+	var c struct {
+		Key         string
+		Objects     int
+		CrossBorder bool `json:"cross_border"`
+	}
+	if err := json.Unmarshal([]byte(run(t, "correlate", "--data", data, "--org", inc.Reporter, sc.Truth.Botnets[0].C2[0])), &c); err != nil || c.Objects == 0 {
+		t.Errorf("correlate: %v %+v", err, c)
+	}
+	if err := runErr("trace", "--data", data, inc.ID); err == nil {
+		t.Error("trace without --org succeeded")
+	}
+	if err := runErr("trace", "--data", data, "--org", "nobody", inc.ID); err == nil {
+		t.Error("trace as an unknown organisation succeeded")
 	}
 }
