@@ -268,3 +268,22 @@ func TestValueScanAndChanges(t *testing.T) {
 		t.Fatalf("removal: %v %+v", err, cs)
 	}
 }
+
+func TestScanObjects(t *testing.T) {
+	db := pgtest.Open(t, postgres.Options{})
+	w := newWorld(t, db)
+	if _, err := db.AddObjects(w.actx, dragnet.CommunityCollectionID, "", []*dragnet.Submission{indicator(t, 1, t0, ""), indicator(t, 1, t0.Add(time.Hour), ""), indicator(t, 2, t0, "")}); err != nil {
+		t.Fatal(err)
+	}
+	var got []*dragnet.StoredObject
+	if err := db.ScanObjects(w.sys, func(o *dragnet.StoredObject) error { got = append(got, o); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// Two identities and the newest version of each indicator.
+	if len(got) != 4 || got[2].Version != t0.Add(time.Hour) || len(got[3].Raw) == 0 || !got[2].DateAdded.Before(got[3].DateAdded) {
+		t.Fatalf("scan: %d objects: %+v", len(got), got)
+	}
+	if err := db.ScanObjects(w.actx, func(*dragnet.StoredObject) error { return nil }); dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
+		t.Fatalf("member scanning: %v", err)
+	}
+}

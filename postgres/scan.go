@@ -171,3 +171,39 @@ func (db *DB) ValueChanges(ctx context.Context, cursor int64, limit int) ([]*dra
 func sortChanges(cs []*dragnet.ValueChange) {
 	sort.Slice(cs, func(a, b int) bool { return cs[a].Seq < cs[b].Seq })
 }
+
+var _ dragnet.ObjectScanner = (*DB)(nil)
+
+// ScanObjects calls fn for the current (newest) version of every object in
+// every audience, Raw included, in date_added order, from one snapshot.
+// System principal only.
+func (db *DB) ScanObjects(ctx context.Context, fn func(*dragnet.StoredObject) error) error {
+	if err := system(ctx); err != nil {
+		return err
+	}
+	return wrap("scanning objects", db.snapshot(ctx, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
+				s.audience_id, s.tlp, s.submitter, v.raw
+			FROM submissions s JOIN versions v ON v.vid = s.vid
+			WHERE NOT EXISTS (SELECT 1 FROM submissions x WHERE x.audience_id = s.audience_id
+				AND x.obj_id = s.obj_id AND x.version_ns > s.version_ns)
+			ORDER BY s.date_added`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var o dragnet.StoredObject
+			var date, ver int64
+			var tlp int16
+			if err := rows.Scan(&date, &o.ID, &o.Type, &o.SpecVersion, &ver, &o.Revoked, &o.AudienceID, &tlp, &o.Submitter, &o.Raw); err != nil {
+				return err
+			}
+			o.DateAdded, o.Version, o.TLP = micros(date), versionTime(ver, date), dragnet.TLP(tlp)
+			if err := fn(&o); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}))
+}
