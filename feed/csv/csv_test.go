@@ -3,6 +3,7 @@ package csv
 import (
 	"context"
 	"encoding/json"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +15,7 @@ import (
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
-const testdata = "../../../../shared/testdata/feeds"
+var testdata = sharedtestdata.Join("feeds")
 
 func testBuilder() *feed.Builder {
 	return &feed.Builder{Scope: "identity--00000000-0000-4000-8000-000000000001", Source: "test", Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}

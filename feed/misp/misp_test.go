@@ -3,6 +3,7 @@ package misp
 import (
 	"context"
 	"encoding/json"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"sort"
@@ -15,7 +16,7 @@ import (
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
-const testdata = "../../../../shared/testdata/misp-events"
+var testdata = sharedtestdata.Join("misp-events")
 
 type result struct {
 	entries, rejects []*feed.Item

@@ -3,6 +3,7 @@ package stix
 import (
 	"context"
 	"encoding/json"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,7 @@ import (
 	"github.com/dragnet-intel/dragnet/feed"
 )
 
-const testdata = "../../../../shared/testdata"
+var testdata = sharedtestdata.Join()
 
 func decode(t testing.TB, in string) (ok, bad []*feed.Item, err error) {
 	err = (&Decoder{}).Decode(context.Background(), strings.NewReader(in), &feed.Builder{}, func(it *feed.Item) error {

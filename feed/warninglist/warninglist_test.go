@@ -1,13 +1,14 @@
 package warninglist
 
 import (
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"strings"
 	"testing"
 
 	"github.com/dragnet-intel/dragnet"
 )
 
-const testdata = "../../../../shared/testdata/misp-warninglists"
+var testdata = sharedtestdata.Join("misp-warninglists")
 
 func v(k dragnet.ValueKind, s string) dragnet.Value {
 	x, err := dragnet.NormalizeValue(k, s)
