@@ -97,7 +97,10 @@ type Summary struct {
 		Unchanged int `json:"unchanged"`
 		Rejected  int `json:"rejected"`
 	} `json:"objects"`
-	Problems []Problem `json:"problems,omitempty"`
+	// RejectedInputs counts inputs that could not be decoded at all (each
+	// also has a Problem).
+	RejectedInputs int       `json:"rejected_inputs,omitempty"`
+	Problems       []Problem `json:"problems,omitempty"`
 }
 
 // MaxProblems bounds the problems a Summary lists; the counts stay exact.
@@ -116,6 +119,13 @@ func (s *Summary) problem(p Problem) {
 	}
 }
 
+// AddProblem records a problem that is not an entry: an input rejected
+// as a whole. It counts in Inputs.Rejected.
+func (s *Summary) AddProblem(p Problem) {
+	s.RejectedInputs++
+	s.problem(p)
+}
+
 // Add merges t into s.
 func (s *Summary) Add(t *Summary) {
 	s.Entries += t.Entries
@@ -129,6 +139,7 @@ func (s *Summary) Add(t *Summary) {
 	s.Objects.Updated += t.Objects.Updated
 	s.Objects.Unchanged += t.Objects.Unchanged
 	s.Objects.Rejected += t.Objects.Rejected
+	s.RejectedInputs += t.RejectedInputs
 	for _, p := range t.Problems {
 		s.problem(p)
 	}
@@ -150,8 +161,12 @@ func (s *Summary) String() string {
 		}
 		fmt.Fprintf(&b, " %d %s", s.Outcomes[Outcome(k)], k)
 	}
-	fmt.Fprintf(&b, "; objects: %d new, %d updated, %d unchanged, %d rejected\n",
+	fmt.Fprintf(&b, "; objects: %d new, %d updated, %d unchanged, %d rejected",
 		s.Objects.New, s.Objects.Updated, s.Objects.Unchanged, s.Objects.Rejected)
+	if s.RejectedInputs > 0 {
+		fmt.Fprintf(&b, "; %d inputs rejected whole", s.RejectedInputs)
+	}
+	b.WriteByte('\n')
 	for _, p := range s.Problems {
 		if p.Source != "" {
 			fmt.Fprintf(&b, "rejected %s: %s: %s\n", p.Source, p.Where, p.Reason)

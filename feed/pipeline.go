@@ -44,9 +44,10 @@ type Pipeline struct {
 }
 
 // Run decodes r with dec and stores what it yields. source names the
-// input in the Summary's problems. The error is for faults (the input
-// cannot be read at all, the store fails); rejected entries are in the
-// Summary. Batches stored before a fault stay stored.
+// input in the Summary's problems. The error is an *InputError when the
+// input cannot be decoded as a whole, another error for faults (the store
+// fails, ctx ends); rejected entries are in the Summary. Batches stored
+// before an error stay stored.
 func (p *Pipeline) Run(ctx context.Context, dec Decoder, r io.Reader, b *Builder, source string) (*Summary, error) {
 	sum := &Summary{Outcomes: map[Outcome]int{}}
 	size := p.Batch
@@ -55,11 +56,13 @@ func (p *Pipeline) Run(ctx context.Context, dec Decoder, r io.Reader, b *Builder
 	}
 	batch := make([]*Item, 0, size)
 	entries := 0
+	var storeErr error
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		if err := p.store(ctx, batch, sum, source); err != nil {
+			storeErr = err
 			return err
 		}
 		batch = batch[:0]
@@ -79,10 +82,24 @@ func (p *Pipeline) Run(ctx context.Context, dec Decoder, r io.Reader, b *Builder
 		return nil
 	})
 	if err == nil {
-		err = flush()
+		return sum, flush()
+	}
+	if storeErr == nil && ctx.Err() == nil {
+		err = &InputError{Source: source, Err: err}
 	}
 	return sum, err
 }
+
+// InputError is an input that could not be decoded as a whole (not JSON,
+// not a bundle, unreadable). The entries emitted before it are stored; the
+// caller may go on with other inputs.
+type InputError struct {
+	Source string
+	Err    error
+}
+
+func (e *InputError) Error() string { return e.Source + ": " + e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
 
 func (p *Pipeline) now() time.Time {
 	if p.Now != nil {

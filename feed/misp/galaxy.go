@@ -78,7 +78,9 @@ func (c *conv) cluster(path, galaxyType string, cl *Cluster) *feed.Item {
 	if cl.TagName != "" {
 		labels = []string{string(cl.TagName)}
 	}
-	return c.b.SDO(path, typ, typ+":"+strings.ToLower(name), props, feed.Meta{
+	// Keyed by event: the same cluster in two events may differ (galaxy
+	// versions), and one shared object would flip between them.
+	return c.b.SDO(path, typ, "event:"+string(c.ev.UUID)+"|"+typ+":"+strings.ToLower(name), props, feed.Meta{
 		Created: c.created, Modified: c.created, Labels: labels, Markings: c.markings,
 	})
 }

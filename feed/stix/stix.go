@@ -36,7 +36,7 @@ func (d *Decoder) Decode(ctx context.Context, r io.Reader, b *feed.Builder, emit
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &probe); err == nil && probe.Type != "bundle" && probe.Type != "" {
-		return emit(item("", data))
+		return emit(item("object", data))
 	}
 	return stix.DecodeBundle(bytes.NewReader(data), func(raw json.RawMessage, i int) error {
 		if i&255 == 0 {
