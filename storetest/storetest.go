@@ -52,22 +52,23 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"ValueRefs", testValueRefs},
 		{"ValueScanner", testValueScanner},
 		{"Audit", testAudit},
-		// {"RandomWorlds", testRandomWorlds},
+		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
 			t.Cleanup(func() { s.Close() })
-			tc.fn(t, &env{t: t, s: s, sys: dragnet.SystemContext(context.Background())})
+			tc.fn(t, &env{t: t, s: s, sys: dragnet.SystemContext(context.Background()), open: open})
 		})
 	}
 }
 
 // env is one test's store and helpers.
 type env struct {
-	t   *testing.T
-	s   dragnet.Store
-	sys context.Context
+	t    *testing.T
+	s    dragnet.Store
+	sys  context.Context
+	open func(t *testing.T) dragnet.Store
 }
 
 // org creates an organisation as the system.
