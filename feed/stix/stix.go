@@ -1,5 +1,6 @@
 // Package stix reads STIX bundles for ingestion: STIX 2.1 bundles as they
-// are, STIX 2.0 bundles upgraded to 2.1 (Upgrade20). Every object is
+// are, STIX 2.0 objects upgraded to 2.1 (stix.Upgrade20, observed-data
+// observables becoming SCOs). Every object is
 // validated (stix.Validate) and carries the observable values
 // observable.Values finds in it; an object that fails is rejected with its
 // path in the bundle ("objects[12]") and the validator's reasons, and the
@@ -36,7 +37,12 @@ func (d *Decoder) Decode(ctx context.Context, r io.Reader, b *feed.Builder, emit
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(data, &probe); err == nil && probe.Type != "bundle" && probe.Type != "" {
-		return emit(item("object", data))
+		for _, it := range items("object", data) {
+			if err := emit(it); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return stix.DecodeBundle(bytes.NewReader(data), func(raw json.RawMessage, i int) error {
 		if i&255 == 0 {
@@ -44,21 +50,57 @@ func (d *Decoder) Decode(ctx context.Context, r io.Reader, b *feed.Builder, emit
 				return err
 			}
 		}
-		return emit(item(fmt.Sprintf("objects[%d]", i), raw))
+		for _, it := range items(fmt.Sprintf("objects[%d]", i), raw) {
+			if err := emit(it); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
-func item(where string, raw json.RawMessage) *feed.Item {
-	up, err := Upgrade20(raw)
-	if err != nil {
-		return feed.Reject(where, "%v", err)
+// is20 reports whether raw is a STIX 2.0 object: no spec_version, and not
+// a cyber-observable (2.1 SCOs may omit it; 2.0 had no top-level SCOs).
+func is20(raw []byte) bool {
+	var probe struct {
+		SpecVersion *string `json:"spec_version"`
+		Type        string  `json:"type"`
 	}
-	o, err := stix.Decode(up)
-	if err != nil {
-		return feed.Reject(where, "%v", err)
+	if json.Unmarshal(raw, &probe) != nil {
+		return false
 	}
-	if err := stix.Validate(o); err != nil {
-		return feed.Reject(where, "%v", err)
+	return probe.SpecVersion == nil && probe.Type != "" && stix.KindOf(probe.Type) != stix.KindSCO
+}
+
+// items decodes and validates one object of a bundle (upgrading a 2.0
+// one, whose observed-data may yield SCOs too). The first item is the
+// entry.
+func items(where string, raw json.RawMessage) []*feed.Item {
+	objs := []json.RawMessage{raw}
+	if is20(raw) {
+		up, scos, err := stix.Upgrade20(raw)
+		if err != nil {
+			return []*feed.Item{feed.Reject(where, "upgrading STIX 2.0: %v", err)}
+		}
+		objs = append([]json.RawMessage{up}, scos...)
 	}
-	return &feed.Item{Where: where, Entry: true, Object: o, Values: observable.Values(o)}
+	out := make([]*feed.Item, 0, len(objs))
+	for i, r := range objs {
+		w := where
+		if i > 0 {
+			w = fmt.Sprintf("%s (observable %d)", where, i)
+		}
+		o, err := stix.Decode(r)
+		if err == nil {
+			err = stix.Validate(o)
+		}
+		if err != nil {
+			it := feed.Reject(w, "%v", err)
+			it.Entry = i == 0
+			out = append(out, it)
+			continue
+		}
+		out = append(out, &feed.Item{Where: w, Entry: i == 0, Object: o, Values: observable.Values(o)})
+	}
+	return out
 }

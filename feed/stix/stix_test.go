@@ -90,6 +90,9 @@ const bundle20 = `{"type": "bundle", "id": "bundle--5d0092c5-5f74-4287-9642-33f4
  {"type": "relationship", "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad", "created": "2016-04-06T20:06:37Z",
   "modified": "2016-04-06T20:06:37Z", "relationship_type": "indicates",
   "source_ref": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "target_ref": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"},
+ {"type": "observed-data", "id": "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf", "created": "2016-04-06T19:58:16.000Z",
+  "modified": "2016-04-06T19:58:16.000Z", "first_observed": "2015-12-21T19:00:00Z", "last_observed": "2015-12-21T19:00:00Z",
+  "number_observed": 1, "objects": {"0": {"type": "ipv4-addr", "value": "198.51.100.3"}}},
  {"type": "indicator", "id": "indicator--bad", "created": "2016-04-06T20:03:48Z"}
 ]}`
 
@@ -98,7 +101,7 @@ func TestUpgrade20(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ok) != 3 || len(bad) != 1 || bad[0].Where != "objects[3]" {
+	if len(ok) != 5 || len(bad) != 1 || bad[0].Where != "objects[4]" {
 		t.Fatalf("%d accepted, %d rejected (%v)", len(ok), len(bad), bad)
 	}
 	var ind map[string]any
@@ -114,6 +117,9 @@ func TestUpgrade20(t *testing.T) {
 	if len(ok[0].Values) != 1 || ok[0].Values[0].Kind != "sha256" {
 		t.Errorf("values %v", ok[0].Values)
 	}
+	if ok[4].Object.Type != "ipv4-addr" || ok[4].Entry || len(ok[4].Values) != 1 {
+		t.Errorf("observed-data observable: %s entry=%v values=%v", ok[4].Object.Raw, ok[4].Entry, ok[4].Values)
+	}
 	var mal map[string]any
 	json.Unmarshal(ok[1].Object.Raw, &mal)
 	if mal["is_family"] != true || mal["malware_types"] == nil {
@@ -121,9 +127,9 @@ func TestUpgrade20(t *testing.T) {
 	}
 	// 2.1 objects pass through byte for byte.
 	in := `{"type":"malware","spec_version":"2.1","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2016-04-06T20:07:09.000Z","modified":"2016-04-06T20:07:09.000Z","name":"x","is_family":false}`
-	out, err := Upgrade20([]byte(in))
-	if err != nil || string(out) != in {
-		t.Errorf("2.1 object changed: %s %v", out, err)
+	ok, _, err = decode(t, in)
+	if err != nil || len(ok) != 1 || string(ok[0].Object.Raw) != in {
+		t.Errorf("2.1 object changed: %v", err)
 	}
 }
 
