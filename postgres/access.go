@@ -110,26 +110,28 @@ func (db *DB) Collection(ctx context.Context, id string) (*dragnet.Collection, e
 }
 
 // visibleAudience returns the audience of a collection id and the caller's
-// Access, ENOTFOUND unless the caller may read it.
+// Access (both in one query), ENOTFOUND unless the caller may read it.
 func (db *DB) visibleAudience(ctx context.Context, q querier, p dragnet.Principal, collectionID string) (*dragnet.Audience, *dragnet.Access, error) {
 	notFound := dragnet.Errorf(dragnet.ENOTFOUND, "no collection %q", collectionID)
 	if p.Org == nil {
 		return nil, nil, notFound
 	}
-	acc, err := db.access(ctx, q, p)
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := scanAudience(q.QueryRow(ctx, `SELECT `+audienceCols+` FROM audiences WHERE collection_id = $1`, collectionID))
-	if err == pgx.ErrNoRows {
-		return nil, nil, notFound
-	}
+	var ids []int64
+	var id, ref *int64
+	var kind, coll, title *string
+	var tlp *int16
+	err := q.QueryRow(ctx, `WITH acc AS (`+accessSQL+`)
+		SELECT array(SELECT id FROM acc ORDER BY id), x.id, x.kind, x.ref_id, x.collection_id, x.title, x.default_tlp
+		FROM (SELECT 1) one LEFT JOIN audiences x ON x.collection_id = $2`, p.Org.ID, collectionID).
+		Scan(&ids, &id, &kind, &ref, &coll, &title, &tlp)
 	if err != nil {
 		return nil, nil, fmt.Errorf("finding collection: %w", err)
 	}
-	if !acc.CanSee(a.ID) {
+	acc := &dragnet.Access{OrgID: p.Org.ID, Audiences: ids}
+	if id == nil || !acc.CanSee(*id) {
 		return nil, nil, notFound
 	}
+	a := &dragnet.Audience{ID: *id, Kind: dragnet.AudienceKind(*kind), RefID: *ref, CollectionID: *coll, Title: *title, DefaultTLP: dragnet.TLP(*tlp)}
 	return a, acc, nil
 }
 

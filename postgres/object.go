@@ -180,34 +180,6 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		ps = append(ps, pd)
 	}
 
-	// created_by_ref naming another member.
-	if len(refs) > 0 {
-		rows, err := tx.Query(ctx, `SELECT identity, name FROM orgs WHERE identity = ANY($1) AND id <> $2`, refs, me)
-		if err != nil {
-			return nil, err
-		}
-		others := map[string]string{}
-		for rows.Next() {
-			var ident, name string
-			if err := rows.Scan(&ident, &name); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			others[ident] = name
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		ps = keep(ps, func(pd *pending) bool {
-			if name, ok := others[pd.sub.Object.CreatedByRef]; ok {
-				fail(pd, failure(dragnet.EINVALID, msgImpersonation, name))
-				return false
-			}
-			return true
-		})
-	}
-
 	// Duplicates within the request share the first one's fate.
 	first := map[verKey]*pending{}
 	var uniq []*pending
@@ -234,15 +206,19 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		}
 	}
 
-	claimed, owners, err := claimObjects(ctx, tx, ids, me)
-	if err != nil {
+	// What the checks need from the store, in one round trip.
+	c := &checks{claimed: map[string]bool{}, owners: make(map[string]int64, len(ids)),
+		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{}}
+	if err := c.load(ctx, tx, me, ids, refs, aud, acc); err != nil {
 		return nil, err
 	}
-	existing, err := existingVersions(ctx, tx, ids)
-	if err != nil {
-		return nil, err
+	claimed, owners, existing := c.claimed, c.owners, c.existing
+	for _, pd := range uniq {
+		if name, ok := c.others[pd.sub.Object.CreatedByRef]; ok {
+			fail(pd, failure(dragnet.EINVALID, msgImpersonation, name))
+		}
 	}
-	if err := db.checkResharing(ctx, tx, aud, acc, uniq, fail); err != nil {
+	if err := c.checkResharing(ctx, tx, aud, uniq, results, fail); err != nil {
 		return nil, err
 	}
 
@@ -273,9 +249,6 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		return nil, err
 	}
 	if err := insertVersions(ctx, tx, fresh, fail); err != nil {
-		return nil, err
-	}
-	if err := insertValues(ctx, tx, fresh); err != nil {
 		return nil, err
 	}
 
@@ -345,46 +318,6 @@ func keep(ps []*pending, f func(*pending) bool) []*pending {
 	return out
 }
 
-// claimObjects makes the caller the owner of ids nobody owns yet and
-// returns those it claimed and every id's owner.
-func claimObjects(ctx context.Context, tx pgx.Tx, ids []string, me int64) (map[string]bool, map[string]int64, error) {
-	claimed := map[string]bool{}
-	owners := make(map[string]int64, len(ids))
-	if len(ids) == 0 {
-		return claimed, owners, nil
-	}
-	rows, err := tx.Query(ctx, `INSERT INTO objects (id, owner) SELECT unnest($1::text[]), $2
-		ON CONFLICT DO NOTHING RETURNING id`, ids, me)
-	if err != nil {
-		return nil, nil, err
-	}
-	got, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, id := range got {
-		claimed[id] = true
-		owners[id] = me
-	}
-	if len(got) == len(ids) {
-		return claimed, owners, nil
-	}
-	rows, err = tx.Query(ctx, `SELECT id, owner FROM objects WHERE id = ANY($1)`, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var owner int64
-		if err := rows.Scan(&id, &owner); err != nil {
-			return nil, nil, err
-		}
-		owners[id] = owner
-	}
-	return claimed, owners, rows.Err()
-}
-
 // releaseUnused gives up ownership claimed by this request for ids none of
 // whose versions it stored, so a refused first submission owns nothing.
 func releaseUnused(ctx context.Context, tx pgx.Tx, claimed map[string]bool, ok []*pending) error {
@@ -430,66 +363,6 @@ func existingVersions(ctx context.Context, tx pgx.Tx, ids []string) (map[verKey]
 	return out, rows.Err()
 }
 
-// checkResharing fails objects already published AMBER or stricter to an
-// audience the caller can see that does not include every reader of aud.
-func (db *DB) checkResharing(ctx context.Context, tx pgx.Tx, aud *dragnet.Audience, acc *dragnet.Access, ps []*pending, fail func(*pending, error)) error {
-	if len(ps) == 0 {
-		return nil
-	}
-	ids := make([]string, len(ps))
-	for i, pd := range ps {
-		ids[i] = pd.id
-	}
-	rows, err := tx.Query(ctx, `SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
-		FROM submissions s JOIN audiences a ON a.id = s.audience_id
-		WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
-		ORDER BY s.obj_id, a.id, s.tlp DESC`, ids, int(dragnet.TLPAmber), aud.ID, acc.Audiences)
-	if err != nil {
-		return err
-	}
-	type restricted struct {
-		tlp dragnet.TLP
-		a   *dragnet.Audience
-	}
-	byID := map[string][]restricted{}
-	for rows.Next() {
-		var id string
-		var tlp int16
-		var a dragnet.Audience
-		var kind string
-		var dt int16
-		if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt); err != nil {
-			rows.Close()
-			return err
-		}
-		a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
-		byID[id] = append(byID[id], restricted{dragnet.TLP(tlp), &a})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	within := map[int64]bool{}
-	for _, pd := range ps {
-		for _, r := range byID[pd.id] {
-			in, seen := within[r.a.ID]
-			if !seen {
-				var err error
-				if in, err = audienceWithin(ctx, tx, aud, r.a); err != nil {
-					return err
-				}
-				within[r.a.ID] = in
-			}
-			if !in {
-				fail(pd, failure(dragnet.EFORBIDDEN, "object is %s in collection %q and may not be re-published to %q, which reaches beyond it",
-					r.tlp.Label(), r.a.Title, aud.Title))
-				break
-			}
-		}
-	}
-	return nil
-}
-
 // insertVersions stores new versions. A version another node stored
 // meanwhile is taken if identical and fails the object otherwise.
 func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pending, error)) error {
@@ -506,10 +379,33 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 		ids[i], types[i], specs[i], vers[i], revoked[i] = pd.id, o.Type, pd.spec, pd.ver, o.Revoked
 		untils[i], digests[i], raws[i] = pd.until, pd.digest[:], o.Raw
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, valid_until_ns, digest, raw)
-		SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bytea[], $8::bytea[])
-		ON CONFLICT (obj_id, version_ns) DO NOTHING RETURNING obj_id, version_ns, vid`,
-		ids, vers, types, specs, revoked, untils, digests, raws)
+	// The values of each version go into the value index in the same
+	// statement, for the versions it stored.
+	var vKinds, vValues, vObjs []string
+	var vVers []int64
+	for _, pd := range ps {
+		seen := map[dragnet.Value]bool{}
+		for _, v := range pd.sub.Values {
+			if seen[v] || v.Value == "" {
+				continue
+			}
+			seen[v] = true
+			vKinds, vValues = append(vKinds, string(v.Kind)), append(vValues, v.Value)
+			vObjs, vVers = append(vObjs, pd.id), append(vVers, pd.ver)
+		}
+	}
+	rows, err := tx.Query(ctx, `WITH ins AS (
+			INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, valid_until_ns, digest, raw)
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bytea[], $8::bytea[])
+			ON CONFLICT (obj_id, version_ns) DO NOTHING RETURNING obj_id, version_ns, vid
+		), vals AS (
+			INSERT INTO obj_values (kind, value, vid)
+			SELECT u.kind, u.value, ins.vid
+			FROM unnest($9::text[], $10::text[], $11::text[], $12::bigint[]) AS u(kind, value, obj_id, ver)
+			JOIN ins ON ins.obj_id = u.obj_id AND ins.version_ns = u.ver
+		)
+		SELECT obj_id, version_ns, vid FROM ins`,
+		ids, vers, types, specs, revoked, untils, digests, raws, vKinds, vValues, vObjs, vVers)
 	if err != nil {
 		return err
 	}
@@ -564,29 +460,6 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 		pd.vid = sv.vid
 	}
 	return nil
-}
-
-// insertValues fills the value index for versions this request stored.
-func insertValues(ctx context.Context, tx pgx.Tx, ps []*pending) error {
-	var rows [][]any
-	for _, pd := range ps {
-		if !pd.newVer {
-			continue
-		}
-		seen := map[dragnet.Value]bool{}
-		for _, v := range pd.sub.Values {
-			if seen[v] || v.Value == "" {
-				continue
-			}
-			seen[v] = true
-			rows = append(rows, []any{string(v.Kind), v.Value, pd.vid})
-		}
-	}
-	if len(rows) == 0 {
-		return nil
-	}
-	_, err := tx.CopyFrom(ctx, pgx.Identifier{"obj_values"}, []string{"kind", "value", "vid"}, pgx.CopyFromRows(rows))
-	return err
 }
 
 // insertSubmissions publishes the versions to aud, and queues the change
