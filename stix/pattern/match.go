@@ -38,6 +38,9 @@ const maxBindings = 100000
 //     earliest first_observed to the latest last_observed.
 //   - REPEATS n TIMES: n matches of the expression on different
 //     observations; an observation with number_observed k counts k times.
+//     From each match, in order of time, the next disjoint ones are
+//     gathered: exact when the repeated expression is one [cond], a
+//     greedy search when it combines several observations.
 //   - START s STOP t: every observation has first_observed at or after s
 //     and last_observed before t.
 //
