@@ -210,7 +210,7 @@ var hexTable = func() (t [256]byte) {
 // staging slice as soon as its table is built to keep peak memory low.
 func (c *compiler) build() *Index {
 	ix := &Index{seed: c.seed, suppress: c.suppress, entries: c.n}
-	recs := make([]rec, 0, c.n)
+	var recs []rec
 	ix.ipv4 = buildTable(sortKeyed(c.ipv4, &recs))
 	c.ipv4 = nil
 	ix.ipv6 = buildTable(sortKeyed(c.ipv6, &recs))
@@ -240,7 +240,7 @@ func (c *compiler) build() *Index {
 				recs = append(recs, c.cidr[i].rec)
 			}
 			recs[len(recs)-1].flags |= recLast
-			ix.cidr.Insert(p, start+1)
+			ix.cidr.Insert(p, start)
 			if p.Addr().Is4() {
 				markCIDR24(ix.cidr24, p)
 			} else {
@@ -249,8 +249,8 @@ func (c *compiler) build() *Index {
 		}
 		c.cidr = nil
 	}
-	ix.recs = slices.Clip(recs)
-	ix.ids = slices.Clip(c.ids)
+	ix.recs = slices.Clone(recs)
+	ix.ids = slices.Clone(c.ids)
 	return ix
 }
 

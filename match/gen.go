@@ -2,7 +2,6 @@ package match
 
 import (
 	"encoding/hex"
-	"fmt"
 	"iter"
 	"net/netip"
 
@@ -133,6 +132,18 @@ func addr4(a uint32) netip.Addr {
 	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)})
 }
 
+// uuid returns the id of the k-th indicator, a version 4 UUID.
+func (g Synthetic) uuid(k int) [16]byte {
+	var u [16]byte
+	a, b := g.rnd(7, uint64(k), 1), g.rnd(7, uint64(k), 2)
+	for i := 0; i < 8; i++ {
+		u[i], u[8+i] = byte(a>>(8*i)), byte(b>>(8*i))
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
 // Entries returns the indicator set as Compile reads it, generated on the
 // fly (nothing is held in memory).
 func (g Synthetic) Entries() iter.Seq2[Entry, error] {
@@ -147,7 +158,7 @@ func (g Synthetic) Entries() iter.Seq2[Entry, error] {
 			r := g.rnd(7, uint64(k), 0)
 			e := Entry{
 				Value:       v,
-				IndicatorID: fmt.Sprintf("indicator--%08x-%04x-4%03x-8%03x-%012x", uint32(r), uint16(r>>32), r>>48&0xfff, r>>20&0xfff, g.rnd(7, uint64(k), 1)&0xffffffffffff),
+				IndicatorID: "indicator--" + formatUUID(g.uuid(k)),
 				Audience:    1 + int64(r>>8%uint64(aud)),
 				TLP:         dragnet.TLP(1 + r>>16%4),
 				Confidence:  int(r >> 24 % 101),

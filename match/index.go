@@ -76,8 +76,9 @@ type Index struct {
 }
 
 // rec is one indicator carrying one value: what a hit reports and what
-// the policy needs. Records of one value are contiguous; the last has
-// recLast set.
+// the policy needs. In a table slot with recOverflow set it instead names
+// (in aud) the first of several records in Index.recs, where the records
+// of one value are contiguous and the last has recLast set.
 type rec struct {
 	id    [16]byte // the UUID of "indicator--<uuid>", or arena offset and length
 	aud   uint32
@@ -89,8 +90,10 @@ type rec struct {
 }
 
 const (
-	recLast  = 1 << iota // last record of its value
-	recArena             // id is (offset, length) into Index.ids
+	recLast     = 1 << iota // last record of its value in Index.recs
+	recArena                // id is (offset, length) into Index.ids
+	recUsed                 // the table slot holding it is occupied
+	recOverflow             // the value's records are in Index.recs from aud on
 )
 
 // Len returns the number of compiled indicator values.
@@ -218,9 +221,9 @@ func lowerHex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// sortKeyed orders collected keys by hash and merges the records of equal
-// keys into contiguous runs of the record arena; it returns the distinct
-// keys with the position of their first record.
+// sortKeyed orders collected keys by hash and gives each distinct key its
+// slot record: the key's only record, or an overflow record pointing at
+// its records, appended contiguously to the record arena.
 func sortKeyed[K comparable](ps []pending[K], recs *[]rec) []keyed[K] {
 	slices.SortFunc(ps, func(a, b pending[K]) int {
 		switch {
@@ -241,18 +244,29 @@ func sortKeyed[K comparable](ps []pending[K], recs *[]rec) []keyed[K] {
 		// different keys are rare, so the quadratic grouping is cheap).
 		run := ps[i:j]
 		for len(run) > 0 {
-			k, h := run[0].key, run[0].hash
-			start := uint32(len(*recs))
+			k, h, first := run[0].key, run[0].hash, run[0].rec
+			n := 0
 			rest := run[:0]
+			start := uint32(len(*recs))
 			for _, p := range run {
-				if p.key == k {
-					*recs = append(*recs, p.rec)
-				} else {
+				if p.key != k {
 					rest = append(rest, p)
+					continue
+				}
+				n++
+				if n == 2 {
+					*recs = append(*recs, first)
+				}
+				if n >= 2 {
+					*recs = append(*recs, p.rec)
 				}
 			}
-			(*recs)[len(*recs)-1].flags |= recLast
-			out = append(out, keyed[K]{hash: h, key: k, ref: start + 1})
+			if n == 1 {
+				out = append(out, keyed[K]{hash: h, key: k, r: first})
+			} else {
+				(*recs)[len(*recs)-1].flags |= recLast
+				out = append(out, keyed[K]{hash: h, key: k, r: rec{aud: start, flags: recOverflow}})
+			}
 			run = rest
 		}
 		i = j

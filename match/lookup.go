@@ -14,11 +14,11 @@ type Hit struct {
 	TLP        dragnet.TLP
 	Confidence int
 
-	ix  *Index
-	ref uint32
-	mk  dragnet.ValueKind
-	ms  string       // the matched value, when it is a string already
-	mp  netip.Prefix // or the matched address or prefix, formatted on demand
+	ix *Index
+	r  *rec
+	mk dragnet.ValueKind
+	ms string       // the matched value, when it is a string already
+	mp netip.Prefix // or the matched address or prefix, formatted on demand
 }
 
 // Matched returns the indicator's value that was hit: the value looked up
@@ -44,7 +44,7 @@ type matched struct {
 func strMatch(k dragnet.ValueKind, s string) matched { return matched{kind: k, s: s} }
 
 // IndicatorID returns the id of the indicator hit.
-func (h *Hit) IndicatorID() string { return h.ix.id(&h.ix.recs[h.ref]) }
+func (h *Hit) IndicatorID() string { return h.ix.id(h.r) }
 
 // Lookup returns the indicators v matches that access may see (nil when
 // none). v is parsed as its kind says; a value that is not one matches
@@ -73,8 +73,8 @@ func (ix *Index) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access
 			return dst
 		}
 		n := len(dst)
-		for pfx, ref := range ix.cidr.Supernets(p.Masked()) {
-			dst = ix.appendRecs(dst, ref, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+		for pfx, start := range ix.cidr.Supernets(p.Masked()) {
+			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
 		}
 		return ix.filterSuppressed(dst, n, v)
 	case dragnet.ValueDomain:
@@ -94,15 +94,17 @@ func (ix *Index) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access
 func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []Hit {
 	a = a.Unmap()
 	n := len(dst)
-	var ref uint32
+	var ref *rec
 	inCIDR := false
 	if a.Is4() {
 		k := ip4Key(a)
-		ref = ix.ipv4.get(k, hash32(k))
+		// The bitmap is read before the table so that its cache miss
+		// overlaps the table's instead of following it.
 		if ix.cidr24 != nil {
 			b := k >> 8
 			inCIDR = ix.cidr24[b>>6]&(1<<(b&63)) != 0
 		}
+		ref = ix.ipv4.get(k, hash32(k))
 	} else if a.Is6() {
 		a = a.WithZone("")
 		k := ip6Key(a)
@@ -111,7 +113,7 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	} else {
 		return dst
 	}
-	if ref == 0 && !inCIDR {
+	if ref == nil && !inCIDR {
 		return dst
 	}
 	kind := dragnet.ValueIPv4
@@ -119,12 +121,14 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 		kind = dragnet.ValueIPv6
 	}
 	host := netip.PrefixFrom(a, a.BitLen())
-	if ref != 0 {
+	if ref != nil {
 		dst = ix.appendRecs(dst, ref, access, matched{kind: kind, p: host})
 	}
-	if inCIDR {
-		for pfx, r := range ix.cidr.Supernets(host) {
-			dst = ix.appendRecs(dst, r, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+	// bart's longest-prefix lookup is much cheaper than enumerating
+	// supernets; most addresses the bitmap lets through are in no prefix.
+	if inCIDR && ix.cidr.Contains(a) {
+		for pfx, start := range ix.cidr.Supernets(host) {
+			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
 		}
 	}
 	if len(dst) > n && ix.suppress != nil {
@@ -173,7 +177,7 @@ func (ix *Index) AppendDomain(dst []Hit, name string, access *dragnet.Access) []
 		} else {
 			h = maphash.String(ix.seed, name[start:])
 		}
-		if ref := ix.domain.get(h, h); ref != 0 {
+		if ref := ix.domain.get(h, h); ref != nil {
 			s := name[start:]
 			if b != nil {
 				s = string(b[start:])
@@ -204,7 +208,7 @@ func (ix *Index) AppendURL(dst []Hit, u string, access *dragnet.Access) []Hit {
 	}
 	h := maphash.Bytes(ix.seed, c)
 	ref := ix.url.get(h, h)
-	if ref == 0 {
+	if ref == nil {
 		return dst
 	}
 	n := len(dst)
@@ -233,7 +237,7 @@ func (ix *Index) AppendEmail(dst []Hit, addr string, access *dragnet.Access) []H
 	}
 	h := maphash.Bytes(ix.seed, b)
 	ref := ix.email.get(h, h)
-	if ref == 0 {
+	if ref == nil {
 		return dst
 	}
 	n := len(dst)
@@ -246,7 +250,7 @@ func (ix *Index) AppendEmail(dst []Hit, addr string, access *dragnet.Access) []H
 // hex (either case).
 func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, access *dragnet.Access) []Hit {
 	var buf [64]byte
-	var ref uint32
+	var ref *rec
 	switch kind {
 	case dragnet.ValueMD5:
 		if !decodeHex(buf[:16], hexd) {
@@ -269,7 +273,7 @@ func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, acce
 		}
 		ref = ix.sha512.get(buf, hashDigest(buf[:]))
 	}
-	if ref == 0 {
+	if ref == nil {
 		return dst
 	}
 	n := len(dst)
@@ -278,30 +282,45 @@ func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, acce
 	return ix.filterSuppressed(dst, n, v)
 }
 
-// appendRecs appends the records of one value, starting at ref, that are
-// valid now and visible to access: the one place hits meet the policy.
-func (ix *Index) appendRecs(dst []Hit, ref uint32, access *dragnet.Access, m matched) []Hit {
+// appendRecs appends the hits of a value whose slot record is r: r itself,
+// or the records it points to.
+func (ix *Index) appendRecs(dst []Hit, r *rec, access *dragnet.Access, m matched) []Hit {
+	if r.flags&recOverflow != 0 {
+		return ix.appendArena(dst, r.aud, access, m)
+	}
+	return ix.appendRec(dst, r, ix.now.Load(), access, m)
+}
+
+// appendArena appends the hits of the records of one value in the record
+// arena, from start to the one marked last.
+func (ix *Index) appendArena(dst []Hit, start uint32, access *dragnet.Access, m matched) []Hit {
 	now := ix.now.Load()
-	for i := ref - 1; int(i) < len(ix.recs); i++ {
+	for i := int(start); i < len(ix.recs); i++ {
 		r := &ix.recs[i]
-		if access.CanSee(int64(r.aud)) &&
-			(r.from == 0 || int64(r.from) <= now) && (r.until == 0 || int64(r.until) > now) {
-			dst = append(dst, Hit{
-				Audience:   int64(r.aud),
-				TLP:        dragnet.TLP(r.tlp),
-				Confidence: int(r.conf),
-				ix:         ix,
-				ref:        i,
-				mk:         m.kind,
-				ms:         m.s,
-				mp:         m.p,
-			})
-		}
+		dst = ix.appendRec(dst, r, now, access, m)
 		if r.flags&recLast != 0 {
 			break
 		}
 	}
 	return dst
+}
+
+// appendRec appends r if it is valid now and visible to access: the one
+// place hits meet the policy.
+func (ix *Index) appendRec(dst []Hit, r *rec, now int64, access *dragnet.Access, m matched) []Hit {
+	if !access.CanSee(int64(r.aud)) || (r.from != 0 && int64(r.from) > now) || (r.until != 0 && int64(r.until) <= now) {
+		return dst
+	}
+	return append(dst, Hit{
+		Audience:   int64(r.aud),
+		TLP:        dragnet.TLP(r.tlp),
+		Confidence: int(r.conf),
+		ix:         ix,
+		r:          r,
+		mk:         m.kind,
+		ms:         m.s,
+		mp:         m.p,
+	})
 }
 
 // filterSuppressed drops dst[n:] when the looked-up value or the value an

@@ -8,9 +8,10 @@ import (
 
 // A table is an exact set of fixed-size keys with open addressing (linear
 // probing) behind a binary fuse filter. It holds no pointers: the garbage
-// collector never scans it, however many keys it has. Each slot names the
-// first of the key's records in the index's record arena (ref is that
-// position plus one; 0 marks an empty slot).
+// collector never scans it, however many keys it has. A slot holds its
+// key's record inline, so a hit costs one memory access after the filter;
+// a key carried by several indicators holds instead an overflow record
+// naming the first of its records in the index's record arena.
 type table[K comparable] struct {
 	filter fuse8
 	slots  []slot[K]
@@ -18,19 +19,19 @@ type table[K comparable] struct {
 
 type slot[K comparable] struct {
 	key K
-	ref uint32
+	r   rec
 }
 
 // loadFactor is the fill of a table's slot array: low enough that a probe
 // rarely leaves its first cache line, high enough to keep bytes per key down.
 const loadFactor = 0.80
 
-// keyed is one key with its hash and the position of its first record,
-// as collected during compilation.
+// keyed is one distinct key with its hash and its slot record, as
+// collected during compilation.
 type keyed[K comparable] struct {
 	hash uint64
 	key  K
-	ref  uint32
+	r    rec
 }
 
 // buildTable builds a table from distinct keys (the caller merges records
@@ -46,13 +47,14 @@ func buildTable[K comparable](ks []keyed[K]) table[K] {
 	for i := range ks {
 		hs[i] = ks[i].hash
 		j := fastrange(ks[i].hash, n)
-		for t.slots[j].ref != 0 {
+		for t.slots[j].r.flags&recUsed != 0 {
 			j++
 			if j == n {
 				j = 0
 			}
 		}
-		t.slots[j] = slot[K]{key: ks[i].key, ref: ks[i].ref}
+		t.slots[j] = slot[K]{key: ks[i].key, r: ks[i].r}
+		t.slots[j].r.flags |= recUsed
 	}
 	slices.Sort(hs)
 	hs = slices.Compact(hs)
@@ -60,20 +62,20 @@ func buildTable[K comparable](ks []keyed[K]) table[K] {
 	return t
 }
 
-// get returns the ref of key (whose hash is h), 0 if absent.
-func (t *table[K]) get(key K, h uint64) uint32 {
+// get returns the slot record of key (whose hash is h), nil if absent.
+func (t *table[K]) get(key K, h uint64) *rec {
 	if len(t.slots) == 0 || !t.filter.mayContain(h) {
-		return 0
+		return nil
 	}
 	n := len(t.slots)
 	j := fastrange(h, n)
 	for {
 		s := &t.slots[j]
-		if s.ref == 0 {
-			return 0
+		if s.r.flags&recUsed == 0 {
+			return nil
 		}
 		if s.key == key {
-			return s.ref
+			return &s.r
 		}
 		j++
 		if j == n {

@@ -26,6 +26,7 @@ import (
 func (m *Main) runBench(ctx context.Context, args []string) error {
 	return m.runSub(ctx, "bench", args, map[string]subcommand{
 		"taxii": {"TAXII 2.1 add, paging and get-object throughput and latency", (*Main).runBenchTAXII},
+		"match": {"lookup rates of the compiled indicator index against plain Go maps", (*Main).runBenchMatch},
 	})
 }
 

@@ -65,7 +65,7 @@ type command struct {
 func (m *Main) commands() map[string]command {
 	return map[string]command{
 		"audit":     {"read the audit log", (*Main).runAudit},
-		"bench":     {"measure user-visible figures: bench taxii", (*Main).runBench},
+		"bench":     {"measure user-visible figures: bench taxii, bench match", (*Main).runBench},
 		"group":     {"manage sharing groups: add, members, list", (*Main).runGroup},
 		"help":      {"show help for a command", (*Main).runHelp},
 		"migrate":   {"apply the PostgreSQL schema migrations", (*Main).runMigrate},
