@@ -30,6 +30,8 @@ import (
 // Pattern is a parsed STIX pattern.
 type Pattern struct {
 	Expr Expr // the observation expression
+
+	unsupported *Error // set when a MATCHES cannot be evaluated
 }
 
 // Expr is an observation expression: *ObservationExpr, *BinaryExpr or
@@ -153,7 +155,7 @@ type Test struct {
 	Op    Op
 	Value Literal
 	Set   []Literal      // OpIn
-	Re    *regexp.Regexp // OpMatches, compiled from Value.Str
+	Re    *regexp.Regexp // OpMatches, compiled from Value.Str; nil when RE2 cannot run it
 }
 
 func (c *CondExpr) Pos() int { return c.X.Pos() }

@@ -141,7 +141,7 @@ func (t *Test) compare(v any) (result, ok bool) {
 		return like(s, t.Value.Str), true
 	case OpMatches:
 		s, ok := v.(string)
-		if !ok {
+		if !ok || t.Re == nil {
 			return false, false
 		}
 		return t.Re.MatchString(s), true

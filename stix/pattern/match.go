@@ -3,6 +3,7 @@ package pattern
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -44,9 +45,13 @@ const maxBindings = 100000
 //   - START s STOP t: every observation has first_observed at or after s
 //     and last_observed before t.
 //
-// Match fails only when the pattern would need more than 100,000
-// combinations of observations for one sub-expression.
+// Match fails when the pattern would need more than 100,000 combinations
+// of observations for one sub-expression, and with an *Error when a
+// MATCHES uses PCRE syntax that RE2 lacks (see Parse).
 func Match(p *Pattern, observations []Observation) (bool, error) {
+	if p.unsupported != nil {
+		return false, p.unsupported
+	}
 	m := &matcher{obs: observations, byType: make([]map[string][]string, len(observations))}
 	bs, err := m.expr(p.Expr)
 	if err != nil {
@@ -121,6 +126,9 @@ func (m *matcher) expr(e Expr) ([]binding, error) {
 func qualify(x []binding, q Qualifier) []binding {
 	switch q.Kind {
 	case QualWithin:
+		if q.Seconds >= math.MaxInt64/float64(time.Second) {
+			return x // longer than time.Duration holds: no limit in practice
+		}
 		d := time.Duration(q.Seconds * float64(time.Second))
 		return slices.DeleteFunc(x, func(b binding) bool { return b.last.Sub(b.first) > d })
 	case QualStartStop:

@@ -3,9 +3,11 @@ package pattern
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
 	"time"
@@ -31,21 +33,36 @@ const maxDepth = 100
 const maxInput = 1 << 20
 
 type parser struct {
-	input  string
-	tokens []token
-	i      int
-	depth  int
+	input       string
+	tokens      []token
+	i           int
+	depth       int
+	unsupported *Error // the first MATCHES that Match cannot evaluate
 }
 
 // errorf is raised (as a panic caught by Parse) to stop the parse.
 type bailout struct{ err *Error }
 
 func (p *parser) fail(pos int, format string, args ...any) {
-	col := utf8.RuneCountInString(p.input[:min(pos, len(p.input))]) + 1
-	panic(bailout{&Error{Pos: pos, Column: col, Msg: fmt.Sprintf(format, args...)}})
+	panic(bailout{p.errorAt(pos, format, args...)})
 }
 
-// Parse parses a STIX 2.1 pattern. Errors are *Error.
+func (p *parser) errorAt(pos int, format string, args ...any) *Error {
+	col := utf8.RuneCountInString(p.input[:min(pos, len(p.input))]) + 1
+	return &Error{Pos: pos, Column: col, Msg: fmt.Sprintf(format, args...)}
+}
+
+// beyondRE2 reports whether a regular-expression error may come from PCRE
+// syntax RE2 lacks (lookaround, backreferences, possessive quantifiers,
+// escapes such as \Z) rather than from a malformed expression.
+func beyondRE2(c syntax.ErrorCode) bool {
+	return c == syntax.ErrInvalidPerlOp || c == syntax.ErrInvalidEscape || c == syntax.ErrInvalidRepeatOp
+}
+
+// Parse parses a STIX 2.1 pattern. Errors are *Error. A MATCHES
+// expression that is valid PCRE, as the specification allows, but beyond
+// Go's RE2 engine (lookaround, backreferences, possessive quantifiers)
+// parses; Match then fails with an *Error naming it.
 func Parse(s string) (pat *Pattern, err error) {
 	if len(s) > maxInput {
 		return nil, &Error{Pos: 0, Column: 1, Msg: fmt.Sprintf("pattern is %d bytes long, more than the limit of %d", len(s), maxInput)}
@@ -67,7 +84,7 @@ func Parse(s string) (pat *Pattern, err error) {
 	if t := p.peek(); t.kind != tokEOF {
 		p.fail(t.pos, "unexpected %s after observation expression", t.describe())
 	}
-	return &Pattern{Expr: e}, nil
+	return &Pattern{Expr: e, unsupported: p.unsupported}, nil
 }
 
 // MustParse is Parse for patterns known to be valid (tests, constants); it
@@ -295,10 +312,20 @@ func (p *parser) test() Cond {
 		switch test.Op {
 		case OpMatches:
 			re, err := regexp.Compile(test.Value.Str)
-			if err != nil {
+			var se *syntax.Error
+			switch {
+			case err == nil:
+				test.Re = re
+			case errors.As(err, &se) && beyondRE2(se.Code):
+				// Valid PCRE, as the specification allows, that Go's
+				// RE2 engine cannot run: the pattern stands, Match
+				// refuses it.
+				if p.unsupported == nil {
+					p.unsupported = p.errorAt(lt.pos, "MATCHES uses regular-expression syntax this evaluator does not support: %v", err)
+				}
+			default:
 				p.fail(lt.pos, "invalid regular expression: %v", err)
 			}
-			test.Re = re
 		case OpIsSubset, OpIsSuperset:
 			if _, err := parsePrefix(test.Value.Str); err != nil {
 				p.fail(lt.pos, "%s needs an IP address or CIDR range: %v", strings.ToUpper(op.text), err)

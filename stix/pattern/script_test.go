@@ -24,6 +24,8 @@ import (
 //	                          with DecodeBundle and Observations
 //	match NAME PATTERN        PATTERN parses and matches NAME
 //	nomatch NAME PATTERN      PATTERN parses and does not match NAME
+//	matcherror NAME PATTERN => ERROR
+//	                          PATTERN parses; Match fails with ERROR
 //	invalid PATTERN => ERROR  PATTERN fails to parse with exactly ERROR
 //	print PATTERN => TEXT     PATTERN parses and prints as TEXT
 //	simple PATTERN => LIST    Simple gives LIST (TYPE:PATH OP VALUE; ...)
@@ -113,6 +115,23 @@ func runScript(t *testing.T, file string) {
 				t.Errorf("%s: Match(%q): %v", where, pat, err)
 			} else if got != (cmd == "match") {
 				t.Errorf("%s: Match(%s, %s) = %v, want %v", where, pat, name, got, !got)
+			}
+		case "matcherror":
+			cases++
+			spec, want, ok := strings.Cut(rest, " => ")
+			name, pat, _ := strings.Cut(spec, " ")
+			obs, found := sets[name]
+			if !ok || !found {
+				t.Fatalf("%s: want matcherror NAME PATTERN => ERROR, with NAME defined", where)
+			}
+			p, err := Parse(pat)
+			if err != nil {
+				t.Errorf("%s: Parse(%q): %v", where, pat, err)
+				continue
+			}
+			checkRoundTrip(t, pat, p)
+			if _, err := Match(p, obs); err == nil || err.Error() != want {
+				t.Errorf("%s: Match(%s)\n got error %v\nwant %s", where, pat, err, want)
 			}
 		case "invalid", "print", "simple", "required":
 			cases++
