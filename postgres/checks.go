@@ -16,6 +16,7 @@ type checks struct {
 	existing   map[verKey]storedVersion // stored versions of the ids
 	others     map[string]string        // identity id → name, of members other than the caller
 	restricted map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
+	present    map[verKey]bool          // versions already published to the target audience
 }
 
 // restricted is an object's publication at AMBER or stricter in another
@@ -77,6 +78,16 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			}
 			return rows.Err()
 		})
+		b.Queue(`SELECT obj_id, version_ns FROM submissions WHERE audience_id = $1 AND obj_id = ANY($2)`, aud.ID, ids).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var k verKey
+				if err := rows.Scan(&k.id, &k.ver); err != nil {
+					return err
+				}
+				c.present[k] = true
+			}
+			return rows.Err()
+		})
 		b.Queue(`SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
 			FROM submissions s JOIN audiences a ON a.id = s.audience_id
 			WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
@@ -102,10 +113,12 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 
 // checkResharing fails objects already published AMBER or stricter to an
 // audience the caller can see that does not include every reader of aud.
+// A version already published to aud is not checked again: re-submitting
+// it adds nothing.
 func (c *checks) checkResharing(ctx context.Context, tx pgx.Tx, aud *dragnet.Audience, ps []*pending, results []dragnet.AddResult, fail func(*pending, error)) error {
 	within := map[int64]bool{}
 	for _, pd := range ps {
-		if results[pd.i].Err != nil {
+		if results[pd.i].Err != nil || c.present[verKey{pd.id, pd.ver}] {
 			continue
 		}
 		for _, r := range c.restricted[pd.id] {

@@ -208,7 +208,8 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 
 	// What the checks need from the store, in one round trip.
 	c := &checks{claimed: map[string]bool{}, owners: make(map[string]int64, len(ids)),
-		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{}}
+		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{},
+		present: map[verKey]bool{}}
 	if err := c.load(ctx, tx, me, ids, refs, aud, acc); err != nil {
 		return nil, err
 	}
