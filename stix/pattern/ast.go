@@ -15,10 +15,11 @@
 //	obsPrimary  = "[" cond "]" | "(" obs ")"
 //	cond        = condAnd { OR condAnd }
 //	condAnd     = test { AND test }
-//	test        = "(" cond ")" | [NOT] EXISTS path | path [NOT] op literal
+//	test        = "(" cond ")" | EXISTS path | path [NOT] op literal
 //
-// Keywords are case-insensitive. Property names in object paths may also
-// be words that are keywords elsewhere (network-traffic:start).
+// Keywords are upper case (AND, FOLLOWEDBY, ...) and booleans lower case
+// (true, false), as in the grammar; a property named like a keyword is
+// quoted (x:'AND'). A negative list index is valid and selects nothing.
 package pattern
 
 import (
@@ -182,7 +183,7 @@ const (
 type Step struct {
 	Kind  StepKind
 	Key   string // StepKey
-	Index int    // StepIndex
+	Index int    // StepIndex; a negative index selects nothing
 }
 
 // LitKind is the type of a literal.

@@ -49,7 +49,7 @@ func (p *Path) values(obj map[string]any, resolve resolver) []any {
 					next = append(next, x)
 				}
 			case StepIndex:
-				if l, ok := v.([]any); ok && s.Index < len(l) && l[s.Index] != nil {
+				if l, ok := v.([]any); ok && s.Index >= 0 && s.Index < len(l) && l[s.Index] != nil {
 					next = append(next, l[s.Index])
 				}
 			case StepAny:

@@ -8,7 +8,7 @@ import (
 )
 
 func ExampleParse() {
-	p, err := pattern.Parse("[file:hashes.'SHA-256' = 'aec0' or file:name like 'x%'] followedby [url:value = 'http://x.example/'] within 300 seconds")
+	p, err := pattern.Parse("[file:hashes.'SHA-256'='aec0' OR file:name LIKE 'x%']FOLLOWEDBY[url:value = 'http://x.example/'] WITHIN 300 SECONDS")
 	fmt.Println(p, err)
 	_, err = pattern.Parse("[ipv4-addr:value = '198.51.100.1' ipv4-addr:value = '203.0.113.33']")
 	fmt.Println(err)

@@ -86,6 +86,13 @@ func (t token) describe() string {
 	switch t.kind {
 	case tokString, tokBinary, tokHex, tokTimestamp:
 		return s // quoted already
+	case tokIdent:
+		if up := strings.ToUpper(s); keywords[up] != 0 {
+			return "'" + s + "' (keywords are upper case: " + up + ")"
+		}
+		if low := strings.ToLower(s); low == "true" || low == "false" {
+			return "'" + s + "' (booleans are lower case: " + low + ")"
+		}
 	}
 	return "'" + s + "'"
 }
@@ -329,16 +336,15 @@ func lexWord(l *lexer) stateFn {
 			return lexAny
 		}
 	}
-	if !strings.Contains(word, "-") {
-		up := strings.ToUpper(word)
-		if k, ok := keywords[up]; ok {
-			l.emit(k)
-			return lexAny
-		}
-		if up == "TRUE" || up == "FALSE" {
-			l.emit(tokBool)
-			return lexAny
-		}
+	// Keywords are upper case and booleans lower case, as in the
+	// grammar; other spellings are identifiers (and errors name them).
+	if k, ok := keywords[word]; ok {
+		l.emit(k)
+		return lexAny
+	}
+	if word == "true" || word == "false" {
+		l.emit(tokBool)
+		return lexAny
 	}
 	l.emit(tokIdent)
 	return lexAny

@@ -272,16 +272,11 @@ func (p *parser) test() Cond {
 		p.expect(tokRParen, "')'", "comparison")
 		p.depth--
 		return c
-	case tokNOT, tokEXISTS:
-		not := false
-		if t.kind == tokNOT {
-			p.advance()
-			not = true
-			p.expect(tokEXISTS, "EXISTS", "NOT")
-		} else {
-			p.advance()
-		}
-		return &Test{At: t.pos, Path: p.path(), Not: not, Op: OpExists}
+	case tokEXISTS:
+		p.advance()
+		return &Test{At: t.pos, Path: p.path(), Op: OpExists}
+	case tokNOT:
+		p.fail(t.pos, "NOT must follow the object path (file:name NOT = 'x'); EXISTS takes no NOT")
 	case tokIdent:
 	default:
 		p.fail(t.pos, "expected an object path like file:name, found %s", t.describe())
@@ -363,8 +358,8 @@ func (p *parser) path() Path {
 				path.Steps = append(path.Steps, Step{Kind: StepAny})
 			case tokInt:
 				v, err := strconv.Atoi(n.text)
-				if err != nil || v < 0 {
-					p.fail(n.pos, "list index must be a whole number from 0, found %s", n.describe())
+				if err != nil {
+					p.fail(n.pos, "list index %s out of range", n.describe())
 				}
 				path.Steps = append(path.Steps, Step{Kind: StepIndex, Index: v})
 			default:
@@ -389,7 +384,7 @@ func (p *parser) key() string {
 			p.fail(t.pos, "empty property name")
 		}
 		return k
-	case t.kind == tokIdent || t.kind == tokBool || t.kind > tokKeyword:
+	case t.kind == tokIdent:
 		p.advance()
 		if strings.Contains(t.text, "-") {
 			p.fail(t.pos, "property name %s contains '-': quote it, as in hashes.'SHA-256'", t.describe())
@@ -446,11 +441,11 @@ func (p *parser) literal(after token, ordered bool) Literal {
 		if ordered {
 			p.fail(t.pos, "cannot order by a boolean (%s)", t.describe())
 		}
-		return Literal{Kind: LitBool, Bool: strings.EqualFold(t.text, "true")}
+		return Literal{Kind: LitBool, Bool: t.text == "true"}
 	case tokBinary:
 		s := t.text[2 : len(t.text)-1]
 		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
+		if err != nil || s == "" {
 			p.fail(t.pos, "invalid base64 in binary literal %s", t.describe())
 		}
 		return Literal{Kind: LitBinary, Text: s, Bytes: b}

@@ -158,10 +158,10 @@ func (p Path) writeSteps(b *strings.Builder) {
 	}
 }
 
-// plainKey reports whether k prints without quotes: [a-zA-Z_][a-zA-Z0-9_]*,
-// and not a literal prefix (b, h, t) that a quote would follow.
+// plainKey reports whether k prints without quotes: [a-zA-Z_][a-zA-Z0-9_]*
+// and not a keyword or boolean.
 func plainKey(k string) bool {
-	if k == "" {
+	if k == "" || keywords[k] != 0 || k == "true" || k == "false" {
 		return false
 	}
 	for i := 0; i < len(k); i++ {
