@@ -83,6 +83,12 @@ type DB struct {
 // Open connects to the database at url (a postgres:// URL or a libpq
 // keyword string), migrates the schema unless opts.NoMigrate, and returns
 // the store.
+//
+// Pool and session settings may also ride in the URL, so that every
+// command taking --db accepts them: pool_max_conns, pool_min_conns,
+// pool_max_conn_lifetime (pgxpool), statement_timeout (in ms, or with a
+// unit: "30s"), search_path and any other server setting. Options, when
+// set, take precedence.
 func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	return open(ctx, url, opts, !opts.NoMigrate)
 }

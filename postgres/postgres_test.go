@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,5 +286,31 @@ func TestScanObjects(t *testing.T) {
 	}
 	if err := db.ScanObjects(w.actx, func(*dragnet.StoredObject) error { return nil }); dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
 		t.Fatalf("member scanning: %v", err)
+	}
+}
+
+func TestStatementTimeout(t *testing.T) {
+	db := pgtest.Open(t, postgres.Options{StatementTimeout: 50 * time.Millisecond})
+	_, err := db.Pool().Exec(context.Background(), `SELECT pg_sleep(1)`)
+	if err == nil || !strings.Contains(err.Error(), "statement timeout") {
+		t.Fatalf("a 1 s statement under a 50 ms timeout: %v", err)
+	}
+	// The same through the URL, as --db gives it.
+	schema := pgtest.Schema(t)
+	url := pgtest.URL(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	db2, err := postgres.Open(context.Background(), url+sep+"statement_timeout=50&pool_max_conns=3", postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db2.Close()
+	if got := db2.Pool().Config().MaxConns; got != 3 {
+		t.Fatalf("pool_max_conns=3 gave %d", got)
+	}
+	if _, err := db2.Pool().Exec(context.Background(), `SELECT pg_sleep(1)`); err == nil || !strings.Contains(err.Error(), "statement timeout") {
+		t.Fatalf("statement_timeout in the URL: %v", err)
 	}
 }
