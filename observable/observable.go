@@ -29,8 +29,11 @@ type fields struct {
 //     email-addr: their value;
 //   - file, artifact, x509-certificate: their MD5, SHA-1, SHA-256 and
 //     SHA-512 hashes;
-//   - indicator with a STIX pattern: the values of every positive equality
-//     (=, IN, ISSUBSET) on those properties in the pattern;
+//   - indicator with a STIX pattern that is simple (pattern.Simple: a
+//     disjunction of =, IN and ISSUBSET tests): the values it compares
+//     those properties with. Seeing any one of them is a match, so the
+//     match index may use them as they are. A complex pattern carries no
+//     values here (pattern.Comparisons lists what it names);
 //   - observed-data with embedded objects (STIX 2.0): their values.
 //
 // Values that do not normalise (a malformed address, a hash of the wrong
@@ -67,7 +70,11 @@ func appendValues(out *[]dragnet.Value, typ string, f *fields, depth int) {
 		if err != nil {
 			return
 		}
-		for _, c := range p.Comparisons() {
+		cs, ok := p.Simple()
+		if !ok {
+			return
+		}
+		for _, c := range cs {
 			if k, ok := Kind(c.Type, c.Path); ok {
 				add(out, k, c.Value)
 			}

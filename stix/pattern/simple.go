@@ -9,7 +9,7 @@ type Comparison struct {
 	Type  string // object type: "ipv4-addr", "file"
 	Path  string // property keys joined by '.', unquoted: "value", "hashes.SHA-256"
 	Op    string // "=" or "ISSUBSET"
-	Value string
+	Value string // as written in the pattern: normalise before indexing
 }
 
 // Simple reports whether the pattern is a disjunction of equality tests
