@@ -19,6 +19,9 @@ import (
 const (
 	DefaultLimit = 1000
 	MaxLimit     = 10000
+
+	// MaxMatchValues bounds the values of one match[] parameter.
+	MaxMatchValues = 1000
 )
 
 // newestSpec is the newest STIX specification version the store holds.
@@ -49,6 +52,14 @@ func compile(ctx context.Context, q querier, aud int64, f dragnet.Filter, defaul
 		c.limit = DefaultLimit
 	}
 	c.limit = min(c.limit, MaxLimit)
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"match[id]", len(f.IDs)}, {"match[type]", len(f.Types)}, {"match[version]", len(f.Versions)}, {"match[spec_version]", len(f.SpecVersions)}} {
+		if l.n > MaxMatchValues {
+			return nil, dragnet.Errorf(dragnet.EINVALID, "%s: %d values; at most %d are accepted", l.name, l.n, MaxMatchValues)
+		}
+	}
 	h := fnv.New32a()
 	fmt.Fprintf(h, "%d|%d|%q|%q|%q|%q", aud, micros(f.AddedAfter), f.IDs, f.Types, f.Versions, f.SpecVersions)
 	c.hash = h.Sum32()
