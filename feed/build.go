@@ -1,7 +1,6 @@
 package feed
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -183,7 +182,7 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 	if ind.Name == "" && len(values) > 0 {
 		ind.Name = values[0].Value
 	}
-	raw, err := json.Marshal(ind)
+	raw, err := marshal(ind)
 	if err == nil && len(m.Extra) > 0 {
 		raw, err = mergeExtra(raw, m.Extra)
 	}
@@ -199,7 +198,7 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 // mergeExtra adds custom properties to an encoded object (whose own
 // properties never use the x_ names extra holds).
 func mergeExtra(raw []byte, extra map[string]any) ([]byte, error) {
-	x, err := json.Marshal(extra)
+	x, err := marshal(extra)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +220,7 @@ func (b *Builder) Observable(where string, scos []map[string]any, values []dragn
 	refs := make([]string, 0, len(scos))
 	items = append(items, nil)
 	for _, sco := range scos {
-		raw, err := json.Marshal(sco)
+		raw, err := marshal(sco)
 		if err != nil {
 			return []*Item{Reject(where, "building %v: %v", sco["type"], err)}
 		}
@@ -247,7 +246,7 @@ func (b *Builder) Observable(where string, scos []map[string]any, values []dragn
 	for k, v := range m.Extra {
 		od[k] = v
 	}
-	raw, err := json.Marshal(od)
+	raw, err := marshal(od)
 	if err != nil {
 		return []*Item{Reject(where, "building observed-data: %v", err)}
 	}
@@ -319,7 +318,7 @@ func (b *Builder) SDO(where, typ, key string, props map[string]any, m Meta) *Ite
 	for k, v := range m.Extra {
 		obj[k] = v
 	}
-	raw, err := json.Marshal(obj)
+	raw, err := marshal(obj)
 	if err != nil {
 		return Reject(where, "building %s: %v", typ, err)
 	}

@@ -78,6 +78,7 @@ func (m *Main) commands() map[string]command {
 		"correlate": {"who else reported a value or object (JSON)", (*Main).runCorrelate},
 		"trace":     {"ranked origin candidates of an incident, sighting or addresses (JSON)", (*Main).runTrace},
 		"cluster":   {"botnet clusters an organisation can see (JSON lines)", (*Main).runCluster},
+		"export":    {"write what an organisation may see as STIX, MISP, CSV, Suricata, Zeek or plain lists", (*Main).runExport},
 		"ingest":    {"load STIX, MISP, CSV and text intelligence into a collection", (*Main).runIngest},
 	}
 }

@@ -1,7 +1,7 @@
 // Package misp decodes MISP events (the core format: {"Event": {...}}, a
 // bare event, or a REST {"response": [...]} list) and MISP feeds
-// (manifest.json plus one file per event) into STIX 2.1 objects, and
-// encodes STIX back into MISP events for export.
+// (manifest.json plus one file per event) into STIX 2.1 objects (package
+// export writes them back as MISP events).
 //
 // Mapping, per event:
 //   - the event becomes a report (name = info, published, labels = its
@@ -25,8 +25,10 @@
 //   - sightings become sighting objects of the attribute's object.
 //
 // Each attribute outside an object, and each object, is one entry.
-// Indicators keep the MISP type, category and value in x_misp_type,
-// x_misp_category and x_misp_value so that the MISP export gives them back.
+// Attributes' objects keep the MISP type, category, value and uuid in
+// x_misp_type, x_misp_category, x_misp_value and x_misp_uuid, and objects
+// their attributes in x_misp_attributes, so that the MISP export (package
+// export) gives them back.
 package misp
 
 import (
