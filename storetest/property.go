@@ -3,8 +3,10 @@ package storetest
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -181,6 +183,10 @@ var markings = []string{"", dragnet.TLP2Clear, dragnet.TLP2Green, dragnet.TLP2Am
 // a fresh one.
 func testRandomWorlds(t *testing.T, e *env) {
 	seeds := []uint64{1, uint64(time.Now().UnixNano())}
+	if s := os.Getenv("DRAGNET_TEST_SEED"); s != "" {
+		n, _ := strconv.ParseUint(s, 10, 64)
+		seeds[1] = n
+	}
 	for i, seed := range seeds {
 		t.Logf("random world seed %d", seed)
 		w := e
