@@ -23,7 +23,7 @@ const (
 	RuleVocabulary      = "vocabulary"          // a value outside a closed vocabulary (enumeration, 2.4)
 	RuleRange           = "range"               // a number outside its allowed range
 	RuleEmptyList       = "empty-list"          // a list with no items (2.12)
-	RulePropertyName    = "property-name"       // a custom property name not of the form ^[a-z0-9_]{3,250}$ (11.1)
+	RulePropertyName    = "property-name"       // a custom property name not of the form ^[a-z][a-z0-9_]{2,249}$ (3.1, 11.1)
 	RuleReserved        = "reserved"            // a reserved property or type name
 	RuleDictionaryKey   = "dictionary-key"      // a dictionary key the specification forbids (2.3)
 	RuleHash            = "hash"                // a hash value not of its algorithm's form (2.7)

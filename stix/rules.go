@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -109,11 +110,25 @@ var typeRules = map[string]func(*checker){
 		}
 	},
 	"file": func(c *checker) {
-		// 6.7: one of hashes or name MUST be present.
+		// 6.7: one of hashes or name MUST be present; name_enc a
+		// character set name.
 		_, h := c.obj["hashes"]
 		_, n := c.obj["name"]
 		if !h && !n {
 			c.add("", RuleConstraint, "one of hashes or name must be present")
+		}
+		c.checkCharset("name_enc")
+	},
+	"directory": func(c *checker) {
+		// 6.3: path_enc a character set name.
+		c.checkCharset("path_enc")
+	},
+	"email-addr": func(c *checker) {
+		// 6.5: value is one RFC 5322 addr-spec, without a display name.
+		if s, ok := c.obj["value"].(string); ok {
+			if a, err := mail.ParseAddress(s); err != nil || a.Name != "" || a.Address != s {
+				c.add("value", RuleValue, "%q is not an e-mail address (an RFC 5322 addr-spec)", s)
+			}
 		}
 	},
 	"ipv4-addr": func(c *checker) { c.checkAddress(false) },
@@ -193,6 +208,23 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 			c.add(path, RuleConstraint, "a MIME part needs exactly one of body or body_raw_ref")
 		}
 	},
+}
+
+// checkCharset: an IANA character set name (6.3, 6.7), of the form the
+// official schemas accept.
+func (c *checker) checkCharset(name string) {
+	s, ok := c.obj[name].(string)
+	if !ok {
+		return
+	}
+	valid := len(s) >= 2 && len(s) <= 250
+	for i := 0; valid && i < len(s); i++ {
+		ch := s[i]
+		valid = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || strings.IndexByte("/.+_:-", ch) >= 0
+	}
+	if !valid {
+		c.add(name, RuleValue, "%q is not a character set name", s)
+	}
 }
 
 func seenOrder(c *checker) {

@@ -1,6 +1,7 @@
 package stix
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -33,7 +34,7 @@ import (
 //     where_sighted_refs → identity or location, ...), and the identifier
 //     form of every other *_ref/*_refs property;
 //   - closed vocabularies (enumerations, 2.4 and section 10), ranges;
-//   - custom property names ^[a-z0-9_]{3,250}$ (11.1), reserved property
+//   - custom property names ^[a-z][a-z0-9_]{2,249}$ (3.1, 11.1), reserved property
 //     and type names, extensions (7.3, 11.3);
 //   - the fixed TLP marking definitions (7.2.1.4): a marking definition of
 //     TLP type must be one of them.
@@ -282,18 +283,51 @@ func (c *checker) checkProps(path string, b *block, m map[string]any, host strin
 	}
 	sort.Strings(custom)
 	for _, k := range custom {
-		p := joinPath(path, k)
-		if !validCustomPropertyName(k) {
-			c.add(p, RulePropertyName, "custom property name %q is not of the form ^[a-z0-9_]{3,250}$", k)
-			continue
+		c.checkCustom(joinPath(path, k), k, m[k])
+	}
+}
+
+// checkCustom checks a property the specification does not define: its
+// name (11.1), and that its value is not null or an empty list (3.1, 2.12)
+// and, by the naming convention the official schemas enforce, hex for
+// *_hex and base64 for *_bin names (2.1, 2.8).
+func (c *checker) checkCustom(path, name string, v any) {
+	if !validCustomPropertyName(name) {
+		c.add(path, RulePropertyName, "custom property name %q is not of the form ^[a-z][a-z0-9_]{2,249}$", name)
+		return
+	}
+	switch v := v.(type) {
+	case nil:
+		c.add(path, RuleValueType, "a property must not be null; omit it instead")
+	case []any:
+		if len(v) == 0 {
+			c.add(path, RuleEmptyList, "a list must not be empty")
+		}
+	case string:
+		c.checkEncoded(path, name, v, -1)
+	}
+}
+
+// checkEncoded checks the encoding of a string value by its property
+// name: *_hex hexadecimal of an even number of digits (2.8), *_bin base64
+// (2.1).
+func (c *checker) checkEncoded(path, name, s string, idx int) {
+	switch {
+	case strings.HasSuffix(name, "_hex"):
+		if s == "" || len(s)%2 != 0 || !allHex(s) {
+			c.add(at(path, idx), RuleValue, "%q is not hexadecimal of an even, non-zero number of digits", s)
+		}
+	case strings.HasSuffix(name, "_bin"):
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+			c.add(at(path, idx), RuleValue, "%q is not base64", s)
 		}
 	}
 }
 
 // validCustomPropertyName: ASCII a–z, 0–9 and underscore, 3–250 characters
-// (11.1).
+// (11.1), beginning with a letter (3.1).
 func validCustomPropertyName(s string) bool {
-	if len(s) < 3 || len(s) > 250 {
+	if len(s) < 3 || len(s) > 250 || s[0] < 'a' || s[0] > 'z' {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
@@ -380,6 +414,7 @@ func (c *checker) checkOne(path string, idx int, p *propSpec, v any, host string
 		if p.enum != nil && !slices.Contains(p.enum, s) {
 			c.add(at(path, idx), RuleVocabulary, "%q is not one of %s", s, strings.Join(p.enum, ", "))
 		}
+		c.checkEncoded(path, p.name, s, idx)
 	case vTimestamp:
 		s, ok := v.(string)
 		if !ok {
@@ -581,6 +616,7 @@ func (c *checker) checkExtensions(path string, v any, host string) {
 			default:
 				c.add(joinPath(p, "extension_type"), RuleVocabulary, "%s is not one of new-sdo, new-sco, new-sro, property-extension, toplevel-property-extension", describe(et))
 			}
+			c.checkExtensionProps(p, e)
 			continue
 		}
 		if strings.HasPrefix(k, "extension-definition--") {
@@ -600,7 +636,24 @@ func (c *checker) checkExtensions(path string, v any, host string) {
 		}
 		if !strings.HasSuffix(k, "-ext") || !validTypeName(k) {
 			c.add(p, RuleExtension, "extension key %q is neither an extension-definition id nor a name ending in -ext", k)
+			continue
 		}
+		c.checkExtensionProps(p, e)
+	}
+}
+
+// checkExtensionProps checks the properties of a defined or custom
+// extension as custom properties.
+func (c *checker) checkExtensionProps(path string, e map[string]any) {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		if k != "extension_type" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		c.checkCustom(joinPath(path, k), k, e[k])
 	}
 }
 
