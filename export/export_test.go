@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -20,7 +21,7 @@ import (
 	"github.com/dragnet-intel/dragnet/sqlite"
 )
 
-const testdata = "../../../shared/testdata"
+var testdata = sharedtestdata.Join()
 
 type member struct {
 	org  *dragnet.Org

@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"testing"
 )
 
-const sharedTestdata = "../../../../shared/testdata"
+var sharedTestdata = sharedtestdata.Join()
 
 type summaryJSON struct {
 	Entries  int            `json:"entries"`
