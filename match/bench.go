@@ -99,24 +99,35 @@ func Bench(cfg BenchConfig) (*BenchReport, error) {
 // best rate of each, and the hits each found in one full pass. It runs
 // them alternately over chunks of the query set (about a millisecond of
 // work each) until d has passed and every chunk was measured at least
-// twice. The machine is shared, so the best chunk is the one least
-// disturbed by other work; alternating exposes both loops to the same
-// disturbance, and every query is measured.
+// twice. Time is the CPU time of the benchmark's thread where the system
+// reports it (Linux), else wall time: on a shared machine, time the core
+// spends on other processes is not lookup time. The best chunk is the one
+// least disturbed by others' use of the caches; alternating exposes both
+// loops to the same disturbance, and every query is measured.
 func rates[Q any](qs []Q, d time.Duration, ours, base func([]Q) int) (oursRate, baseRate float64, hits, baseHits int) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	hits, baseHits = ours(qs), base(qs)
 	const chunk = 1 << 14
 	nchunks := (len(qs) + chunk - 1) / chunk
+	timed := func(f func([]Q) int, c []Q) float64 {
+		if haveThreadCPU {
+			t := threadCPU()
+			f(c)
+			if el := threadCPU() - t; el > 0 {
+				return float64(len(c)) / el.Seconds()
+			}
+			return 0
+		}
+		t := time.Now()
+		f(c)
+		return float64(len(c)) / time.Since(t).Seconds()
+	}
 	start := time.Now()
 	for i := 0; i < 2*nchunks || time.Since(start) < d; i++ {
 		c := qs[i%nchunks*chunk : min(len(qs), (i%nchunks+1)*chunk)]
-		t := time.Now()
-		ours(c)
-		oursRate = max(oursRate, float64(len(c))/time.Since(t).Seconds())
-		t = time.Now()
-		base(c)
-		baseRate = max(baseRate, float64(len(c))/time.Since(t).Seconds())
+		oursRate = max(oursRate, timed(ours, c))
+		baseRate = max(baseRate, timed(base, c))
 	}
 	return
 }

@@ -1,0 +1,132 @@
+package match
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"strconv"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// Result is one matched value as `dragnet match` and the match API write
+// it: the input line, the value, and the indicators it hit.
+type Result struct {
+	Line       int         `json:"line"`
+	Value      string      `json:"value"`
+	Kind       string      `json:"kind"`
+	Indicators []ResultHit `json:"indicators"`
+}
+
+// ResultHit is one indicator of a Result.
+type ResultHit struct {
+	ID         string `json:"id"`
+	TLP        string `json:"tlp"`
+	Confidence int    `json:"confidence"`
+	// Matched is the indicator's value when it is not the value itself:
+	// the parent domain of a subdomain, the prefix of an address.
+	Matched string `json:"matched,omitempty"`
+}
+
+// NewResult builds the Result of value v on line from its hits.
+func NewResult(line int, v dragnet.Value, hits []Hit) Result {
+	r := Result{Line: line, Value: v.Value, Kind: string(v.Kind), Indicators: make([]ResultHit, len(hits))}
+	for i := range hits {
+		h := &hits[i]
+		rh := ResultHit{ID: h.IndicatorID(), TLP: h.TLP.String(), Confidence: h.Confidence}
+		if m := h.Matched(); m.Value != v.Value || m.Kind != v.Kind {
+			rh.Matched = m.Value
+		}
+		r.Indicators[i] = rh
+	}
+	return r
+}
+
+// Looker is what matching reads from: an Index, or a Matcher that keeps
+// one up to date.
+type Looker interface {
+	AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access) []Hit
+}
+
+// Stats counts what a Stream call did.
+type Stats struct {
+	Lines  int `json:"lines"`
+	Values int `json:"values"`
+	Hits   int `json:"hits"` // values that hit at least one indicator
+}
+
+// Stream reads telemetry in format f from r, looks every value up with
+// access, and writes one JSON line per value that hits to w. onHit, if
+// not nil, sees every result before it is written (sightings are counted
+// there). It stops at the first error: bad input (EINVALID naming the
+// line), a failed write, or an error from onHit.
+func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []string, w io.Writer, onHit func(Result) error) (Stats, error) {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	var st Stats
+	var hits []Hit
+	var buf []byte
+	lastLine := 0
+	err := Scan(r, f, fields, func(line int, v dragnet.Value) error {
+		st.Values++
+		lastLine = line
+		hits = lk.AppendLookup(hits[:0], v, access)
+		if len(hits) == 0 {
+			return nil
+		}
+		st.Hits++
+		res := NewResult(line, v, hits)
+		if onHit != nil {
+			if err := onHit(res); err != nil {
+				return err
+			}
+		}
+		buf = appendResult(buf[:0], &res)
+		_, err := bw.Write(buf)
+		return err
+	})
+	st.Lines = lastLine
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return st, err
+}
+
+// appendResult appends res as one JSON line.
+func appendResult(b []byte, res *Result) []byte {
+	b = append(b, `{"line":`...)
+	b = strconv.AppendInt(b, int64(res.Line), 10)
+	b = append(b, `,"value":`...)
+	b = appendJSONString(b, res.Value)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, res.Kind)
+	b = append(b, `,"indicators":[`...)
+	for i, h := range res.Indicators {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = appendJSONString(b, h.ID)
+		b = append(b, `,"tlp":`...)
+		b = appendJSONString(b, h.TLP)
+		b = append(b, `,"confidence":`...)
+		b = strconv.AppendInt(b, int64(h.Confidence), 10)
+		if h.Matched != "" {
+			b = append(b, `,"matched":`...)
+			b = appendJSONString(b, h.Matched)
+		}
+		b = append(b, '}')
+	}
+	return append(b, "]}\n"...)
+}
+
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x80 {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
