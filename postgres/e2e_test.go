@@ -20,6 +20,7 @@ import (
 // the group "alliance"; carol is in no group.
 type hub struct {
 	t      *testing.T
+	schema string
 	nodes  []*httptest.Server
 	tokens map[string]string // org -> write token
 	colls  map[string]string // title -> collection id
@@ -27,7 +28,7 @@ type hub struct {
 
 func newHub(t *testing.T) *hub {
 	schema := pgtest.Schema(t)
-	h := &hub{t: t, tokens: map[string]string{}, colls: map[string]string{}}
+	h := &hub{t: t, schema: schema, tokens: map[string]string{}, colls: map[string]string{}}
 	for range 2 {
 		db := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
 		srv := taxii.NewServer(db, auth.New(db, auth.Options{RequestsPerSecond: 1e6, FailuresPerMinute: 1e6}), taxii.Config{})
