@@ -4,41 +4,20 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/testdata"
 	"github.com/dragnet-intel/dragnet/stix"
 	"github.com/dragnet-intel/dragnet/stix/pattern"
 )
-
-// testdata finds the shared third-party test data: $DRAGNET_TESTDATA, or
-// the nearest shared/testdata above the working directory.
-func testdata(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("DRAGNET_TESTDATA"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for {
-		d := filepath.Join(dir, "shared", "testdata")
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("shared/testdata not found; set DRAGNET_TESTDATA")
-		}
-		dir = parent
-	}
-}
 
 // bundleObjects reads the objects of a bundle under the shared test data,
 // keyed by id.
 func bundleObjects(t testing.TB, name string) map[string]*stix.Object {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testdata(t), name))
+	raw, err := os.ReadFile(testdata.Path(t, name))
 	if err != nil {
 		t.Fatal(err)
 	}
