@@ -297,9 +297,8 @@ func lexNumber(l *lexer) stateFn {
 	if kind == tokInt && len(intPart) > 1 && intPart[0] == '0' {
 		return l.errorf(l.start, "malformed number "+quote(l.input[l.start:l.pos])+" (leading zero)")
 	}
-	if r := l.peek(); isIdentStart(r) || isDigit(r) {
-		return l.errorf(l.pos, "unexpected "+quoteRune(r)+" after number")
-	}
+	// As in the grammar, a number ends where its digits do: "5SECONDS"
+	// is 5 and SECONDS.
 	l.emit(kind)
 	return lexAny
 }

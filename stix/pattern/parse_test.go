@@ -150,7 +150,7 @@ var badPatterns = []struct{ in, err string }{
 	{"[ipv4-addr:value '1.2.3.4']", "column 18: expected a comparison operator after object path, found '1.2.3.4'"},
 	{"[ipv4-addr:value =]", "column 19: expected a literal after '=', found ']'"},
 	{"[file:hashes.SHA-256 = 'x']", "column 14: property name 'SHA-256' contains '-': quote it, as in hashes.'SHA-256'"},
-	{"[file:size >= 100 AND file:size < 2.5e0x]", "column 38: unexpected 'e' after number"},
+	{"[file:size >= 100 AND file:size < 2.5e0x]", "column 38: expected ']' after comparison, found 'e0x'"},
 	{"[file:size = 007]", "column 14: malformed number '007' (leading zero)"},
 	{"[file:size > true]", "column 14: cannot order by a boolean ('true')"},
 	{"[file:name LIKE 5]", "column 17: expected a string after LIKE, found '5'"},
