@@ -107,6 +107,7 @@ func FuzzHotRulesCoverSchema(f *testing.F) {
 	for _, s := range hotSamples {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"type":"observed-data","spec_version":"2.1","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf","created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":50,"objects":{"0":{"type":"ipv4-addr","id":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","value":"198.51.100.3"},"1":{"type":"network-traffic","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","src_ref":"ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4","protocols":["tcp"]}}}`))
 	all, err := NewValidator(SchemaAll)
 	if err != nil {
 		f.Fatal(err)

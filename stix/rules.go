@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -52,19 +53,6 @@ var typeRules = map[string]func(*checker){
 		if !r && !refs {
 			c.add("", RuleConstraint, "one of result or analysis_sco_refs must be present")
 		}
-	},
-	"observed-data": func(c *checker) {
-		// 4.14: objects (deprecated) or object_refs, exactly one of them;
-		// last_observed ≥ first_observed.
-		_, objs := c.obj["objects"]
-		_, refs := c.obj["object_refs"]
-		switch {
-		case objs && refs:
-			c.add("objects", RuleConstraint, "objects must not be present together with object_refs")
-		case !objs && !refs:
-			c.add("object_refs", RuleRequired, "required property missing (one of object_refs or objects)")
-		}
-		c.checkOrder("", c.obj, "first_observed", "last_observed", false)
 	},
 	"relationship": func(c *checker) {
 		// 5.1: relationship_type in a–z, 0–9 and hyphen; stop_time after start_time.
@@ -168,6 +156,27 @@ var typeRules = map[string]func(*checker){
 	"marking-definition": checkMarkingDefinition,
 }
 
+// observed-data checks its embedded objects as whole objects, which makes
+// its rule refer back to the rule table: it joins the table at init.
+func init() { typeRules["observed-data"] = checkObservedData }
+
+func checkObservedData(c *checker) {
+	// 4.14: objects (deprecated) or object_refs, exactly one of them;
+	// last_observed ≥ first_observed.
+	_, objs := c.obj["objects"]
+	_, refs := c.obj["object_refs"]
+	switch {
+	case objs && refs:
+		c.add("objects", RuleConstraint, "objects must not be present together with object_refs")
+	case !objs && !refs:
+		c.add("object_refs", RuleRequired, "required property missing (one of object_refs or objects)")
+	}
+	c.checkOrder("", c.obj, "first_observed", "last_observed", false)
+	if dict, ok := c.obj["objects"].(map[string]any); ok {
+		c.checkObservables(dict)
+	}
+}
+
 // blockRules apply to embedded objects and extensions, given their path.
 var blockRules = map[string]func(c *checker, path string, m map[string]any){
 	"external-reference": func(c *checker, path string, m map[string]any) {
@@ -224,6 +233,45 @@ func (c *checker) checkCharset(name string) {
 	}
 	if !valid {
 		c.add(name, RuleValue, "%q is not a character set name", s)
+	}
+}
+
+// checkObservables checks the deprecated observed-data objects dictionary
+// (4.14): not empty, and each entry a cyber-observable object (a custom type
+// or an SCO), checked as one.
+func (c *checker) checkObservables(dict map[string]any) {
+	if len(dict) == 0 {
+		c.add("objects", RuleConstraint, "objects must not be empty")
+		return
+	}
+	keys := make([]string, 0, len(dict))
+	for k := range dict {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		p := joinPath("objects", k)
+		m, ok := dict[k].(map[string]any)
+		if !ok {
+			c.add(p, RuleValueType, "must be a cyber-observable object, not %s", jsonTypeName(dict[k]))
+			continue
+		}
+		if t, _ := m["type"].(string); KindOf(t) != KindSCO && KindOf(t) != KindUnknown {
+			c.add(joinPath(p, "type"), RuleConstraint, "objects may hold only cyber-observable objects, not a %s", t)
+			continue
+		}
+		sub := checker{obj: m, id: c.id}
+		sub.checkRules()
+		for _, e := range sub.errs {
+			if e.Path == "" {
+				e.Path = p
+			} else {
+				e.Path = p + "." + e.Path
+			}
+			if len(c.errs) < MaxErrors {
+				c.errs = append(c.errs, e)
+			}
+		}
 	}
 }
 
