@@ -271,6 +271,43 @@ func TestExchange(t *testing.T) {
 		t.Fatalf("acme-labs after leaving eu-le: %d, want 404", code)
 	}
 
+	// Sensors pull exports over HTTP: the group's TLP:RED indicator goes
+	// into a file only when asked for by name, never into one meant for
+	// sharing, and outsiders get nothing of it.
+	for _, tc := range []struct {
+		c       *client
+		query   string
+		want    []string
+		wantNot []string
+	}{
+		{bka, "format=plain", []string{"198.51.100.7"}, []string{"203.0.113.9"}},
+		{bka, "format=plain&tlp_max=red", []string{"198.51.100.7", "203.0.113.9"}, nil},
+		{bka, "format=plain&share=true", []string{"198.51.100.7"}, []string{"203.0.113.9"}},
+		{us, "format=plain", []string{"198.51.100.7"}, []string{"203.0.113.9"}},
+	} {
+		req, _ := http.NewRequest("GET", base+"/api/v1/export?"+tc.query, nil)
+		req.SetBasicAuth(tc.c.org, tc.c.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("export %s as %s: %d %s", tc.query, tc.c.org, resp.StatusCode, body)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(string(body), w) {
+				t.Errorf("export %s as %s lacks %s:\n%s", tc.query, tc.c.org, w, body)
+			}
+		}
+		for _, w := range tc.wantNot {
+			if strings.Contains(string(body), w) {
+				t.Errorf("export %s as %s leaks %s:\n%s", tc.query, tc.c.org, w, body)
+			}
+		}
+	}
+
 	// Revoked tokens stop working at once.
 	var id string
 	for _, line := range strings.Split(strings.TrimSpace(run(t, "token", "list", "--data", dir, "--org", "cert-fr")), "\n") {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/auth"
+	"github.com/dragnet-intel/dragnet/export"
 	"github.com/dragnet-intel/dragnet/taxii"
 	"github.com/dragnet-intel/dragnet/web"
 )
@@ -58,6 +59,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	})
 	mux.Handle("/taxii2/", tx)
 	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
+	mux.Handle("/api/v1/export", export.NewHandler(st, a, m.Logger))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
