@@ -47,6 +47,10 @@ type Options struct {
 	// Suppress holds warninglisted values: they never produce a hit,
 	// whatever indicator carries them.
 	Suppress *Suppression
+	// Skip, if set, is told of each entry that is not valid (with the
+	// EINVALID error saying why), which is then left out instead of
+	// failing the compilation.
+	Skip func(e Entry, err error)
 }
 
 // Index is a compiled, immutable set of indicator values. It is safe for
@@ -121,6 +125,10 @@ func Compile(entries iter.Seq2[Entry, error], opt Options) (*Index, error) {
 		}
 		n++
 		if err := c.add(e); err != nil {
+			if opt.Skip != nil {
+				opt.Skip(e, err)
+				continue
+			}
 			return nil, fmt.Errorf("entry %d (%s): %w", n, e.IndicatorID, err)
 		}
 	}

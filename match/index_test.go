@@ -285,3 +285,15 @@ func TestURLCanon(t *testing.T) {
 		}
 	}
 }
+
+func TestCompileSkip(t *testing.T) {
+	es := []Entry{
+		{Value: val(dragnet.ValueIPv4, "300.1.1.1"), IndicatorID: uuidN(1), Audience: 1},
+		{Value: val(dragnet.ValueIPv4, "1.2.3.4"), IndicatorID: uuidN(2), Audience: 1},
+	}
+	var skipped []string
+	ix, err := Compile(Entries(es), Options{Now: clock, Skip: func(e Entry, err error) { skipped = append(skipped, e.IndicatorID) }})
+	if err != nil || ix.Len() != 1 || !slices.Equal(skipped, []string{uuidN(1)}) {
+		t.Errorf("Compile with Skip: %v, len %d, skipped %v", err, ix.Len(), skipped)
+	}
+}

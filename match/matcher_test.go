@@ -1,0 +1,191 @@
+package match_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/match"
+	"github.com/dragnet-intel/dragnet/sqlite"
+	"github.com/dragnet-intel/dragnet/stix"
+)
+
+// world is a real SQLite store with two members and a group.
+type world struct {
+	t       *testing.T
+	st      *sqlite.DB
+	sys     context.Context
+	a, b    *dragnet.Org
+	groupID string // collection of group G (A only)
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	w := &world{t: t, st: st, sys: dragnet.SystemContext(ctx)}
+	w.a, w.b = w.org("A"), w.org("B")
+	if _, err := st.CreateGroup(w.sys, "G", []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := st.Collections(w.as(w.a))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Title == "G" {
+			w.groupID = c.CollectionID
+		}
+	}
+	return w
+}
+
+func (w *world) org(name string) *dragnet.Org {
+	o := &dragnet.Org{Name: name, Country: "NL", Kind: dragnet.KindCERT}
+	if err := w.st.CreateOrg(w.sys, o); err != nil {
+		w.t.Fatal(err)
+	}
+	return o
+}
+
+func (w *world) as(o *dragnet.Org) context.Context {
+	return dragnet.OrgContext(context.Background(), o, dragnet.RoleWrite)
+}
+
+func (w *world) access(o *dragnet.Org) *dragnet.Access {
+	a, err := w.st.Access(w.as(o))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return a
+}
+
+// publish adds an indicator version carrying v as o into coll.
+func (w *world) publish(o *dragnet.Org, coll string, n int, modified time.Time, v dragnet.Value, extra map[string]any) {
+	w.t.Helper()
+	m := map[string]any{
+		"type": "indicator", "spec_version": "2.1", "id": id(n),
+		"created": "2026-01-01T00:00:00Z", "modified": stix.FormatTimestamp(modified),
+		"pattern": fmt.Sprintf("[ipv4-addr:value = '%s']", v.Value), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+	}
+	for k, x := range extra {
+		m[k] = x
+	}
+	raw, _ := json.Marshal(m)
+	obj, err := stix.Decode(raw)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	rs, err := w.st.AddObjects(w.as(o), coll, "", []*dragnet.Submission{{Object: obj, Values: []dragnet.Value{v}}})
+	if err != nil || rs[0].Err != nil {
+		w.t.Fatalf("publishing %s: %v %v", id(n), err, rs)
+	}
+}
+
+func id(n int) string { return fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n) }
+
+func ip(s string) dragnet.Value { return dragnet.Value{Kind: dragnet.ValueIPv4, Value: s} }
+
+func hitIDs(hs []match.Hit) []string {
+	var out []string
+	for i := range hs {
+		out = append(out, hs[i].IndicatorID())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestMatcherFollowsStore(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), nil)
+	w.publish(w.a, w.groupID, 2, t0, ip("198.51.100.1"), nil)
+	w.publish(w.b, dragnet.CommunityCollectionID, 3, t0, ip("198.51.100.3"), nil)
+
+	m := match.NewMatcher(w.st, match.MatcherOptions{MaxDelta: 1000})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	accA, accB := w.access(w.a), w.access(w.b)
+	check := func(when string, o *dragnet.Access, v dragnet.Value, want ...string) {
+		t.Helper()
+		if got := hitIDs(m.AppendLookup(nil, v, o)); !slices.Equal(got, want) {
+			t.Errorf("%s: lookup %v = %v, want %v", when, v, got, want)
+		}
+	}
+	check("load", accA, ip("198.51.100.1"), id(1), id(2))
+	check("load", accB, ip("198.51.100.1"), id(1)) // B is not in G
+	check("load", accB, ip("198.51.100.3"), id(3))
+
+	// New indicator, a new version with another value, and a revocation.
+	w.publish(w.b, dragnet.CommunityCollectionID, 4, t0, ip("198.51.100.4"), nil)
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0.Add(time.Hour), ip("198.51.100.9"), nil)
+	w.publish(w.b, dragnet.CommunityCollectionID, 3, t0.Add(time.Hour), ip("198.51.100.3"), map[string]any{"revoked": true})
+	check("before refresh", accB, ip("198.51.100.4"))
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	check("refresh: new", accB, ip("198.51.100.4"), id(4))
+	check("refresh: old value of new version", accA, ip("198.51.100.1"), id(2))
+	check("refresh: new value", accA, ip("198.51.100.9"), id(1))
+	check("refresh: revoked", accB, ip("198.51.100.3"))
+	if base, delta := m.Len(); base != 3 || delta != 2 {
+		t.Errorf("Len = %d, %d", base, delta)
+	}
+
+	// Expiry: an indicator valid until soon stops hitting when time passes.
+	now := t0
+	m2 := match.NewMatcher(w.st, match.MatcherOptions{Now: func() time.Time { return now }})
+	w.publish(w.b, dragnet.CommunityCollectionID, 5, t0, ip("198.51.100.5"), map[string]any{"valid_until": "2026-03-01T00:00:00Z"})
+	if err := m2.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(m2.AppendLookup(nil, ip("198.51.100.5"), accB)); len(got) != 1 {
+		t.Errorf("before expiry: %v", got)
+	}
+	now = t0.AddDate(0, 2, 0)
+	if err := m2.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if got := hitIDs(m2.AppendLookup(nil, ip("198.51.100.5"), accB)); len(got) != 0 {
+		t.Errorf("after expiry: %v", got)
+	}
+}
+
+func TestMatcherRebuildsBase(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	m := match.NewMatcher(w.st, match.MatcherOptions{MaxDelta: 3})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	acc := w.access(w.b)
+	for i := 1; i <= 10; i++ {
+		w.publish(w.b, dragnet.CommunityCollectionID, i, t0, ip(fmt.Sprintf("192.0.2.%d", i)), nil)
+		if err := m.Refresh(w.sys); err != nil {
+			t.Fatal(err)
+		}
+		// Every published indicator hits at every moment, rebuild or not.
+		for j := 1; j <= i; j++ {
+			if got := hitIDs(m.AppendLookup(nil, ip(fmt.Sprintf("192.0.2.%d", j)), acc)); !slices.Equal(got, []string{id(j)}) {
+				t.Fatalf("after %d: lookup %d = %v", i, j, got)
+			}
+		}
+	}
+	m.Wait()
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if base, delta := m.Len(); base+delta != 10 || base < 4 {
+		t.Errorf("after rebuilds: base %d, delta %d", base, delta)
+	}
+}
