@@ -413,4 +413,3 @@ func (p *parser) set() []Literal {
 		}
 	}
 }
-
