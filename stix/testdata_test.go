@@ -2,24 +2,20 @@ package stix
 
 import (
 	"encoding/json"
+	"github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// sharedTestdata is the project's read-only third-party test data.
-const sharedTestdata = "../../shared/testdata"
-
 func testdataDir(t testing.TB) string {
 	t.Helper()
-	for _, d := range []string{sharedTestdata, "../" + sharedTestdata} {
-		if st, err := os.Stat(d); err == nil && st.IsDir() {
-			return d
-		}
+	d, err := testdata.Dir()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("shared test data not found at %s", sharedTestdata)
-	return ""
+	return d
 }
 
 // bundleFiles lists the STIX bundles of the shared test data.

@@ -259,6 +259,9 @@ func validIdentifier(s string) (string, bool) {
 // described by b: required ones, value types, and the names of the others.
 func (c *checker) checkProps(path string, b *block, m map[string]any, host string) {
 	for _, name := range b.order {
+		if path == "" && (name == "type" || name == "id") {
+			continue // checked by checkRules
+		}
 		p := b.props[name]
 		v, ok := m[name]
 		if !ok {
@@ -266,9 +269,6 @@ func (c *checker) checkProps(path string, b *block, m map[string]any, host strin
 				c.add(joinPath(path, name), RuleRequired, "required property missing")
 			}
 			continue
-		}
-		if name == "type" || name == "id" {
-			continue // checked by the caller
 		}
 		c.checkValue(joinPath(path, name), p, v, host)
 	}

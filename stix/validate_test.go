@@ -219,3 +219,21 @@ func TestValidateNil(t *testing.T) {
 		t.Error("Validate(nil) passed")
 	}
 }
+
+func TestValidateNoDuplicateReports(t *testing.T) {
+	err := ValidateJSON([]byte(`{"type":"indicator"}`))
+	var es ValidationErrors
+	if !errors.As(err, &es) {
+		t.Fatalf("got %v", err)
+	}
+	seen := map[string]bool{}
+	for _, e := range es {
+		if seen[e.Path+" "+e.Rule] {
+			t.Errorf("%s reported twice: %v", e.Path, err)
+		}
+		seen[e.Path+" "+e.Rule] = true
+	}
+	if !seen["id required"] || !seen["valid_from required"] {
+		t.Errorf("got %v", err)
+	}
+}
