@@ -182,10 +182,7 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 	if ind.Name == "" && len(values) > 0 {
 		ind.Name = values[0].Value
 	}
-	raw, err := marshal(ind)
-	if err == nil && len(m.Extra) > 0 {
-		raw, err = mergeExtra(raw, m.Extra)
-	}
+	raw, err := encodeIndicator(&ind, m.Extra)
 	if err != nil {
 		return Reject(where, "building indicator: %v", err)
 	}
@@ -193,19 +190,6 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 		Type: "indicator", ID: ind.ID, SpecVersion: "2.1", Created: m.Created, Modified: m.Modified,
 		Revoked: m.Revoked, CreatedByRef: m.CreatedByRef, ObjectMarkingRefs: m.Markings, Raw: raw,
 	}}
-}
-
-// mergeExtra adds custom properties to an encoded object (whose own
-// properties never use the x_ names extra holds).
-func mergeExtra(raw []byte, extra map[string]any) ([]byte, error) {
-	x, err := marshal(extra)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]byte, 0, len(raw)+len(x))
-	out = append(out, raw[:len(raw)-1]...)
-	out = append(out, ',')
-	return append(out, x[1:]...), nil
 }
 
 // Observable makes an observed-data entry over the given SCOs (each a map

@@ -1,6 +1,8 @@
 package feed
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 
 	"github.com/dragnet-intel/dragnet"
@@ -91,5 +93,27 @@ func TestCompileDelimited(t *testing.T) {
 	}
 	if _, err := CompileDelimited(`/(/`); err == nil {
 		t.Error("bad expression accepted")
+	}
+}
+
+func TestEncodeIndicator(t *testing.T) {
+	// The hand-written encoder writes what encoding/json writes.
+	ind := indicatorJSON{Type: "indicator", SpecVersion: "2.1", ID: "indicator--x", Created: "c", Modified: "m", Name: "a\"b\\c\n\x01<&>\u2028\xff",
+		Description: "d", IndicatorTypes: []string{"malicious-activity"}, Pattern: "[x:y = 'z']", PatternType: "stix", PatternVersion: "2.1",
+		ValidFrom: "v", Labels: []string{"l1", "l2"}, ObjectMarkingRefs: []string{"marking-definition--1"}, Revoked: true, CreatedByRef: "identity--1"}
+	extra := map[string]any{"x_b": "s", "x_a": []any{map[string]any{"k": 1}}}
+	got, err := encodeIndicator(&ind, extra)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	if err := json.Unmarshal(got, &a); err != nil {
+		t.Fatalf("%s: %v", got, err)
+	}
+	want, _ := marshal(ind)
+	json.Unmarshal(want, &b)
+	b["x_b"], b["x_a"] = "s", []any{map[string]any{"k": 1.0}}
+	if !reflect.DeepEqual(a, b) {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

@@ -25,8 +25,9 @@ import (
 // runBench dispatches the benchmarks of user-visible figures.
 func (m *Main) runBench(ctx context.Context, args []string) error {
 	return m.runSub(ctx, "bench", args, map[string]subcommand{
-		"taxii": {"TAXII 2.1 add, paging and get-object throughput and latency", (*Main).runBenchTAXII},
-		"match": {"lookup rates of the compiled indicator index against plain Go maps", (*Main).runBenchMatch},
+		"taxii":  {"TAXII 2.1 add, paging and get-object throughput and latency", (*Main).runBenchTAXII},
+		"match":  {"lookup rates of the compiled indicator index against plain Go maps", (*Main).runBenchMatch},
+		"ingest": {"ingest rates of a generated CSV feed and MISP event, stored and decode-only", (*Main).runBenchIngest},
 	})
 }
 

@@ -13,8 +13,20 @@ import (
 // obs is what one attribute contributes to a pattern and an observation.
 type obs struct {
 	cmps   []string         // comparison expressions ("ipv4-addr:value = '1.2.3.4'")
-	scos   []map[string]any // the SCOs that hold the values
+	scos   []map[string]any // SCOs that are more than one value
+	vsco   []dragnet.Value  // values whose SCO is feed.SCO(v), made only when needed
 	values []dragnet.Value  // for the value index
+}
+
+// allSCOs returns the SCOs of the observation (built now: indicators
+// never need them).
+func (o *obs) allSCOs() []map[string]any {
+	out := make([]map[string]any, 0, len(o.scos)+len(o.vsco))
+	out = append(out, o.scos...)
+	for _, v := range o.vsco {
+		out = append(out, feed.SCO(v))
+	}
+	return out
 }
 
 // errContext marks attribute types that are not observables (text,
@@ -127,7 +139,14 @@ func observe(typ, value string) (obs, error) {
 			return o, err
 		}
 		o.cmps = append([]string{"file:name = " + feed.Quote(name)}, o.cmps...)
-		o.scos[0]["name"] = name
+		sco := map[string]any{"type": "file", "name": name}
+		if len(o.vsco) > 0 {
+			sco["hashes"] = map[string]any{feed.HashName(o.vsco[0].Kind): o.vsco[0].Value}
+			o.vsco = nil
+		} else if len(o.scos) > 0 {
+			sco["hashes"] = o.scos[0]["hashes"]
+		}
+		o.scos = []map[string]any{sco}
 		return o, nil
 	}
 	return o, errContext
@@ -160,8 +179,16 @@ func (o *obs) ip(s string) error {
 	if err != nil {
 		return errors.New(dragnet.ErrorMessage(err))
 	}
-	o.add(feed.Comparison(v), feed.SCO(v), &v)
+	o.addValue(v)
 	return nil
+}
+
+// addValue adds a single-value comparison, its lazily built SCO and the
+// value.
+func (o *obs) addValue(v dragnet.Value) {
+	o.cmps = append(o.cmps, feed.Comparison(v))
+	o.vsco = append(o.vsco, v)
+	o.values = append(o.values, v)
 }
 
 func (o *obs) simple(k dragnet.ValueKind, s string) error {
@@ -169,7 +196,7 @@ func (o *obs) simple(k dragnet.ValueKind, s string) error {
 	if err != nil {
 		return errors.New(dragnet.ErrorMessage(err))
 	}
-	o.add(feed.Comparison(v), feed.SCO(v), &v)
+	o.addValue(v)
 	return nil
 }
 
@@ -179,7 +206,7 @@ func (o *obs) hash(alg string, k dragnet.ValueKind, s string) error {
 		if err != nil {
 			return errors.New(dragnet.ErrorMessage(err))
 		}
-		o.add(feed.Comparison(v), feed.SCO(v), &v)
+		o.addValue(v)
 		return nil
 	}
 	o.add("file:hashes."+quoteKey(alg)+" = "+feed.Quote(s), map[string]any{"type": "file", "hashes": map[string]any{alg: s}}, nil)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,9 +124,17 @@ type clusterRef struct {
 }
 
 func decodeEvent(b *feed.Builder, path string, raw json.RawMessage, emit feed.Emit) error {
+	// One pass into typed attributes and objects; only when that fails
+	// (some attribute or object is malformed) item by item, to name it.
+	var fast Event
+	fastErr := json.Unmarshal(raw, &fast)
 	var ev rawEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return emit(feed.Reject(path, "not a MISP event: %v", err))
+	if fastErr != nil {
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			return emit(feed.Reject(path, "not a MISP event: %v", err))
+		}
+	} else {
+		ev.Event = fast
 	}
 	if ev.UUID == "" {
 		return emit(feed.Reject(join(path, "uuid"), "event uuid is missing"))
@@ -157,16 +166,53 @@ func decodeEvent(b *feed.Builder, path string, raw json.RawMessage, emit feed.Em
 	if err := c.galaxies(join(path, "Galaxy"), ev.Galaxy, ev.Tag); err != nil {
 		return err
 	}
-	for i, a := range ev.Attribute {
-		if err := c.attribute(fmt.Sprintf("%s[%d]", join(path, "Attribute"), i), a); err != nil {
-			return err
+	attrPath := join(path, "Attribute")
+	if fastErr == nil {
+		for i := range fast.Attribute {
+			if err := c.attribute(attrPath+"["+strconv.Itoa(i)+"]", &fast.Attribute[i]); err != nil {
+				return err
+			}
+		}
+	} else {
+		for i, raw := range ev.Attribute {
+			p := attrPath + "[" + strconv.Itoa(i) + "]"
+			var a Attribute
+			if err := json.Unmarshal(raw, &a); err != nil {
+				if err := c.emit(feed.Reject(p, "malformed attribute: %v", err)); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := c.attribute(p, &a); err != nil {
+				return err
+			}
 		}
 	}
-	objs := make([]*Object, len(ev.Object))
-	for i, o := range ev.Object {
-		var err error
-		if objs[i], err = c.object(fmt.Sprintf("%s[%d]", join(path, "Object"), i), o); err != nil {
+	n := len(ev.Object)
+	if fastErr == nil {
+		n = len(fast.Object)
+	}
+	objs := make([]*Object, n)
+	for i := range objs {
+		p := fmt.Sprintf("%s[%d]", join(path, "Object"), i)
+		if fastErr == nil {
+			objs[i] = &fast.Object[i]
+		} else {
+			objs[i] = new(Object)
+			if err := json.Unmarshal(ev.Object[i], objs[i]); err != nil {
+				objs[i] = nil
+				if err := c.emit(feed.Reject(p, "malformed object: %v", err)); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		ok, err := c.object(p, objs[i])
+		if err != nil {
 			return err
+		}
+		if !ok {
+			objs[i] = nil
 		}
 	}
 	for i, o := range objs {
@@ -252,11 +298,8 @@ func (c *conv) attrMeta(a *Attribute, key string, labels, markings []string) fee
 	return m
 }
 
-func (c *conv) attribute(path string, raw json.RawMessage) error {
-	var a Attribute
-	if err := json.Unmarshal(raw, &a); err != nil {
-		return c.emit(feed.Reject(path, "malformed attribute: %v", err))
-	}
+func (c *conv) attribute(path string, ap *Attribute) error {
+	a := *ap
 	if a.Type == "" {
 		return c.emit(feed.Reject(join(path, "type"), "attribute type is missing"))
 	}
@@ -273,7 +316,7 @@ func (c *conv) attribute(path string, raw json.RawMessage) error {
 	var entry *feed.Item
 	var items []*feed.Item
 	switch {
-	case errors.Is(err, errContext) || (err == nil && len(o.scos) == 0 && !bool(a.ToIDs)):
+	case errors.Is(err, errContext) || (err == nil && len(o.scos)+len(o.vsco) == 0 && !bool(a.ToIDs)):
 		entry = c.note(path, &a, m)
 		items = []*feed.Item{entry}
 		if a.Type == "link" {
@@ -315,13 +358,13 @@ func (c *conv) observation(path string, o obs, m feed.Meta) []*feed.Item {
 		}
 	}
 	if m.Observable || (list != "" && !c.b.IndicateWarninglisted) {
-		if len(o.scos) == 0 {
+		if len(o.scos)+len(o.vsco) == 0 {
 			// Nothing to observe as an SCO (a user agent): keep it as an
 			// indicator that is not for detection.
 			m.IndicatorTypes = []string{"unknown"}
 		} else {
-			scos := make([]map[string]any, len(o.scos))
-			for i, s := range o.scos {
+			scos := o.allSCOs()
+			for i, s := range scos {
 				scos[i] = finishSCO(s)
 			}
 			items := c.b.Observable(path, scos, o.values, m)

@@ -1,7 +1,6 @@
 package misp
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -12,13 +11,11 @@ import (
 // object converts one MISP object into one entry: an indicator over the
 // comparisons of its observable attributes when any attribute is to_ids,
 // else an observed-data over their SCOs, else a note.
-func (c *conv) object(path string, raw json.RawMessage) (*Object, error) {
-	var o Object
-	if err := json.Unmarshal(raw, &o); err != nil {
-		return nil, c.emit(feed.Reject(path, "malformed object: %v", err))
-	}
+// It reports whether the object became an entry.
+func (c *conv) object(path string, op *Object) (bool, error) {
+	o := *op
 	if o.Name == "" {
-		return nil, c.emit(feed.Reject(join(path, "name"), "object name is missing"))
+		return false, c.emit(feed.Reject(join(path, "name"), "object name is missing"))
 	}
 	var all obs
 	toIDs := false
@@ -31,13 +28,14 @@ func (c *conv) object(path string, raw json.RawMessage) (*Object, error) {
 		ob, err := observe(string(a.Type), string(a.Value))
 		if err != nil && !errors.Is(err, errContext) {
 			if e := c.emit(&feed.Item{Where: join(p, "value"), Err: fmt.Errorf("%s attribute: %v", a.Type, err)}); e != nil {
-				return nil, e
+				return false, e
 			}
 			continue
 		}
 		if err == nil {
 			all.cmps = append(all.cmps, ob.cmps...)
 			all.scos = append(all.scos, ob.scos...)
+			all.vsco = append(all.vsco, ob.vsco...)
 			all.values = append(all.values, ob.values...)
 			if a.ToIDs {
 				toIDs = true
@@ -104,7 +102,7 @@ func (c *conv) object(path string, raw json.RawMessage) (*Object, error) {
 	}
 	for _, it := range items {
 		if err := c.out(it); err != nil {
-			return nil, err
+			return false, err
 		}
 	}
 	if items[0].Object != nil && o.UUID != "" {
@@ -116,14 +114,14 @@ func (c *conv) object(path string, raw json.RawMessage) (*Object, error) {
 		}
 		for _, a := range o.Attribute {
 			if err := c.attrGalaxies(path, items[0], a.Galaxy); err != nil {
-				return nil, err
+				return false, err
 			}
 			if err := c.sightings(path, items[0].Object.ID, a.Sighting, m.Markings); err != nil {
-				return nil, err
+				return false, err
 			}
 		}
 	}
-	return &o, nil
+	return items[0].Object != nil, nil
 }
 
 // references turns an object's ObjectReferences into relationships.

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	mrand "math/rand/v2"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/feed"
+	"github.com/dragnet-intel/dragnet/feed/csv"
+	"github.com/dragnet-intel/dragnet/feed/misp"
+	"github.com/dragnet-intel/dragnet/sqlite"
+)
+
+// ingestBenchPart is the figures of one input.
+type ingestBenchPart struct {
+	Entries          int     `json:"entries"`
+	Bytes            int     `json:"bytes"`
+	Seconds          float64 `json:"seconds"`
+	IndicatorsPerSec float64 `json:"indicators_per_sec"`
+	DecodeSeconds    float64 `json:"decode_only_seconds"`
+	DecodeOnlyPerSec float64 `json:"decode_only_per_sec"`
+	StoreOverDecode  float64 `json:"store_over_decode"` // seconds stored / seconds decoded
+	Stored           int     `json:"stored"`
+}
+
+// ingestBenchResult is the one JSON line dragnet bench ingest prints.
+type ingestBenchResult struct {
+	Bench string          `json:"bench"`
+	Store string          `json:"store"`
+	CSV   ingestBenchPart `json:"csv"`
+	MISP  ingestBenchPart `json:"misp"`
+}
+
+func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
+	fs := m.newFlagSet("bench ingest", "[--lines N] [--attributes N] [--data DIR]")
+	var sf storeFlags
+	sf.register(fs)
+	lines := fs.Int("lines", 1_000_000, "lines of the generated CSV feed")
+	attrs := fs.Int("attributes", 100_000, "to_ids attributes of the generated MISP event")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	if *lines < 1 || *attrs < 1 {
+		return dragnet.Errorf(dragnet.EINVALID, "--lines and --attributes must be positive")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	res := ingestBenchResult{Bench: "ingest", Store: "sqlite"}
+	csvData := genCSVFeed(*lines)
+	mispData := genMISPEvent(*attrs)
+
+	var err error
+	if res.CSV, err = m.benchIngestOne(ctx, sf, &csv.Decoder{}, csvData, "bench.csv"); err != nil {
+		return err
+	}
+	if res.MISP, err = m.benchIngestOne(ctx, sf, &misp.Decoder{}, mispData, "bench-event.json"); err != nil {
+		return err
+	}
+	return m.printJSON(res)
+}
+
+// benchIngestOne decodes data without storing, then stores it into a new
+// organisation's collection of a fresh store (or --data's), and times both.
+func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decoder, data []byte, source string) (ingestBenchPart, error) {
+	part := ingestBenchPart{Bytes: len(data)}
+	b := &feed.Builder{Scope: "identity--5f0e3c55-0b5e-4c1d-9a43-6a3c1a0d7e21", Source: source}
+	start := time.Now()
+	err := dec.Decode(ctx, bytes.NewReader(data), b, func(it *feed.Item) error {
+		if it.Entry && it.Err == nil {
+			part.Entries++
+		}
+		return nil
+	})
+	if err != nil {
+		return part, err
+	}
+	part.DecodeSeconds = time.Since(start).Seconds()
+	part.DecodeOnlyPerSec = float64(part.Entries) / part.DecodeSeconds
+
+	dir := sf.data
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "dragnet-bench-ingest-"); err != nil {
+			return part, err
+		}
+		defer os.RemoveAll(dir)
+	}
+	db, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		return part, err
+	}
+	defer db.Close()
+	org := &dragnet.Org{Name: fmt.Sprintf("bench-%d", time.Now().UnixNano()), Country: "ZZ", Kind: dragnet.KindOther}
+	if !dragnet.ValidCountry(org.Country) {
+		org.Country = "DE"
+	}
+	if err := db.CreateOrg(dragnet.SystemContext(ctx), org); err != nil {
+		return part, err
+	}
+	octx := dragnet.OrgContext(ctx, org, dragnet.RoleWrite)
+	cols, err := db.Collections(octx)
+	if err != nil {
+		return part, err
+	}
+	coll := ""
+	for _, c := range cols {
+		if c.Kind == dragnet.AudienceOrg && c.RefID == org.ID {
+			coll = c.CollectionID
+		}
+	}
+	b.Scope = org.Identity
+	p := &feed.Pipeline{Store: db, Collection: coll}
+	start = time.Now()
+	sum, err := p.Run(octx, dec, bytes.NewReader(data), b, source)
+	if err != nil {
+		return part, err
+	}
+	part.Seconds = time.Since(start).Seconds()
+	part.Stored = sum.Objects.New
+	part.IndicatorsPerSec = float64(sum.Outcomes[feed.New]) / part.Seconds
+	part.StoreOverDecode = part.Seconds / part.DecodeSeconds
+	return part, nil
+}
+
+// genCSVFeed makes a blocklist of n lines in the abuse.ch style: a comment
+// banner, a header in a comment, then value,first_seen,comment lines of
+// IPv4 addresses, domains, URLs and SHA-256 hashes, all different.
+func genCSVFeed(n int) []byte {
+	r := mrand.New(mrand.NewPCG(1, 2))
+	var b bytes.Buffer
+	b.Grow(n * 60)
+	b.WriteString("# generated feed for dragnet bench ingest\n# value,first_seen,comment\n")
+	for i := 0; i < n; i++ {
+		switch i % 10 {
+		case 0, 1, 2, 3:
+			fmt.Fprintf(&b, "%d.%d.%d.%d", 1+i>>24&0x7f, i>>16&0xff, i>>8&0xff, i&0xff)
+		case 4, 5, 6:
+			fmt.Fprintf(&b, "c2-%x.example-%d.com", r.Uint32(), i)
+		case 7, 8:
+			fmt.Fprintf(&b, "http://dl-%d.example.net/p/%x.bin", i, r.Uint64())
+		default:
+			fmt.Fprintf(&b, "%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), uint64(i))
+		}
+		fmt.Fprintf(&b, ",2026-0%d-%02d %02d:%02d:%02d,botnet c2 %d\n", 1+i%9, 1+i%28, i%24, i%60, (i/60)%60, i%50)
+	}
+	b.WriteString("# END\n")
+	return b.Bytes()
+}
+
+// genMISPEvent makes one MISP event ({"Event": ...}) with n to_ids
+// attributes of mixed types, each with its own uuid and timestamp.
+func genMISPEvent(n int) []byte {
+	r := mrand.New(mrand.NewPCG(3, 4))
+	uuid := func() string {
+		return fmt.Sprintf("%08x-%04x-4%03x-8%03x-%012x", r.Uint32(), r.Uint32()&0xffff, r.Uint32()&0xfff, r.Uint32()&0xfff, r.Uint64()&0xffffffffffff)
+	}
+	type attr struct {
+		UUID      string           `json:"uuid"`
+		Type      string           `json:"type"`
+		Category  string           `json:"category"`
+		Value     string           `json:"value"`
+		ToIDs     bool             `json:"to_ids"`
+		Timestamp string           `json:"timestamp"`
+		Comment   string           `json:"comment"`
+		Tag       []map[string]any `json:"Tag,omitempty"`
+	}
+	attrs := make([]attr, n)
+	for i := range attrs {
+		a := attr{UUID: uuid(), ToIDs: true, Timestamp: fmt.Sprint(1700000000 + i), Category: "Network activity"}
+		switch i % 5 {
+		case 0, 1:
+			a.Type, a.Value = "ip-dst", fmt.Sprintf("%d.%d.%d.%d", 11+i>>24&0x3f, i>>16&0xff, i>>8&0xff, i&0xff)
+		case 2:
+			a.Type, a.Value = "domain", fmt.Sprintf("evil-%d.example.org", i)
+		case 3:
+			a.Type, a.Value = "url", fmt.Sprintf("https://evil-%d.example.org/gate.php?id=%d", i%1000, i)
+		default:
+			a.Type, a.Category, a.Value = "sha256", "Payload delivery", fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), uint64(i))
+		}
+		if i%10 == 0 {
+			a.Tag = []map[string]any{{"name": "kill-chain:Command and Control"}}
+		}
+		attrs[i] = a
+	}
+	ev := map[string]any{"Event": map[string]any{
+		"uuid": uuid(), "info": "dragnet bench ingest: generated event", "date": "2026-01-01", "timestamp": "1800000000",
+		"published": true, "threat_level_id": "2", "analysis": "2",
+		"Orgc": map[string]any{"uuid": uuid(), "name": "Bench CERT"},
+		"Tag":  []map[string]any{{"name": "tlp:green"}, {"name": "type:OSINT"}},
+		"Attribute": attrs,
+	}}
+	data, _ := json.Marshal(ev)
+	return data
+}
