@@ -154,6 +154,50 @@ var typeRules = map[string]func(*checker){
 		}
 	},
 	"marking-definition": checkMarkingDefinition,
+	"language-content": func(c *checker) {
+		// 7.1: contents maps RFC 5646 language codes to dictionaries of
+		// translated properties.
+		m, ok := c.obj["contents"].(map[string]any)
+		if !ok {
+			return
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := joinPath("contents", k)
+			if !validLanguageTag(k) {
+				c.add(p, RuleValue, "%q is not an RFC 5646 language code", k)
+			}
+			if _, ok := m[k].(map[string]any); !ok {
+				c.add(p, RuleValueType, "must be a dictionary of translated properties, not %s", jsonTypeName(m[k]))
+			}
+		}
+	},
+}
+
+// validLanguageTag reports whether s is a well-formed RFC 5646 language
+// tag: subtags of 1–8 letters or digits separated by hyphens, the first
+// letters only.
+func validLanguageTag(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, sub := range strings.Split(s, "-") {
+		if len(sub) < 1 || len(sub) > 8 {
+			return false
+		}
+		for j := 0; j < len(sub); j++ {
+			ch := sub[j]
+			letter := ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z'
+			if !letter && (i == 0 || ch < '0' || ch > '9') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // observed-data checks its embedded objects as whole objects, which makes
@@ -207,6 +251,9 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 		_, lang := m["lang"]
 		if ref == lang {
 			c.add(path, RuleGranularMarking, "a granular marking needs exactly one of marking_ref or lang")
+		}
+		if l, ok := m["lang"].(string); ok && !validLanguageTag(l) {
+			c.add(joinPath(path, "lang"), RuleValue, "%q is not an RFC 5646 language code", l)
 		}
 	},
 	"mime-part": func(c *checker, path string, m map[string]any) {

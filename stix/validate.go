@@ -157,6 +157,10 @@ func (c *checker) checkRules() {
 	if _, ok := obj["granular_markings"]; ok {
 		c.checkSelectors()
 	}
+	if l, ok := obj["lang"].(string); ok && !validLanguageTag(l) {
+		// 3.2: lang MUST be an RFC 5646 language code.
+		c.add("lang", RuleValue, "%q is not an RFC 5646 language code", l)
+	}
 }
 
 // headerProps are the common properties Decode reads.

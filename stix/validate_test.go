@@ -34,6 +34,19 @@ var baseObjects = map[string]string{
 	"observed":  `{"type":"observed-data","spec_version":"2.1","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf","created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":50,"object_refs":["ipv4-addr--efcd5e80-570d-4131-b213-62cb18eaa6a8"]}`,
 }
 
+func TestLanguageTags(t *testing.T) {
+	for _, s := range []string{"en", "de-CH", "zh-Hant-TW", "en-US-x-twain", "sgn-BE-FR", "i-klingon"} {
+		if !validLanguageTag(s) {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"", "en_US", "e n", "1en", "en-", "-en", "toolongtag"} {
+		if validLanguageTag(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
 func TestBaseObjectsValid(t *testing.T) {
 	for name, raw := range baseObjects {
 		if err := ValidateJSON([]byte(raw)); err != nil {
@@ -112,6 +125,9 @@ func TestValidateBadObjects(t *testing.T) {
 		{name: "external_references hash", base: "indicator", set: map[string]any{"external_references": []any{map[string]any{"source_name": "a", "url": "https://a/", "hashes": map[string]any{"SHA-256": "abc"}}}}, wantID: ind, wantPath: "external_references[0].hashes.SHA-256", wantRule: RuleHash},
 		{name: "kill chain phase", base: "indicator", set: map[string]any{"kill_chain_phases": []any{map[string]any{"kill_chain_name": "lockheed"}}}, wantID: ind, wantPath: "kill_chain_phases[0].phase_name", wantRule: RuleRequired},
 		{name: "granular both", base: "indicator", set: map[string]any{"granular_markings": []any{map[string]any{"selectors": []any{"name"}, "lang": "en", "marking_ref": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"}}}, wantID: ind, wantPath: "granular_markings[0]", wantRule: RuleGranularMarking},
+		{name: "lang", base: "indicator", set: map[string]any{"lang": "english language"}, wantID: ind, wantPath: "lang", wantRule: RuleValue},
+		{name: "granular lang", base: "indicator", set: map[string]any{"granular_markings": []any{map[string]any{"selectors": []any{"name"}, "lang": "e_n"}}}, wantID: ind, wantPath: "granular_markings[0].lang", wantRule: RuleValue},
+		{name: "language-content key", raw: `{"type":"language-content","spec_version":"2.1","id":"language-content--b86bd89f-98bb-4fa9-8cb2-9ad421da981d","created":"2017-02-08T21:31:22.007Z","modified":"2017-02-08T21:31:22.007Z","object_ref":"campaign--12a111f0-b824-4baf-a224-83b80237a094","contents":{"de 1":{"name":"Bank Angriff 1"}}}`, wantID: "language-content--b86bd89f-98bb-4fa9-8cb2-9ad421da981d", wantPath: "contents.de 1", wantRule: RuleValue},
 		{name: "granular selector", base: "indicator", set: map[string]any{"granular_markings": []any{map[string]any{"selectors": []any{"name", "labels.[3]"}, "lang": "en"}}}, wantID: ind, wantPath: "granular_markings[0].selectors[1]", wantRule: RuleGranularMarking},
 		{name: "custom property name", base: "indicator", set: map[string]any{"x-Bad": 1}, wantID: ind, wantPath: "x-Bad", wantRule: RulePropertyName},
 		{name: "custom property digit first", base: "indicator", set: map[string]any{"000": 1}, wantID: ind, wantPath: "000", wantRule: RulePropertyName},
