@@ -1,6 +1,8 @@
 package stix
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"syscall"
@@ -139,4 +141,37 @@ func BenchmarkValidateATTACKSchema(b *testing.B) {
 
 func BenchmarkValidateATTACKRulesOnly(b *testing.B) {
 	benchValidate(b, mustValidator(b, SchemaOff), attackObjects(b), false)
+}
+
+// BenchmarkDecodeBundle: streaming 1,000-indicator bundles through
+// DecodeBundle (each object handed out, not decoded).
+func BenchmarkDecodeBundle(b *testing.B) {
+	var buf bytes.Buffer
+	buf.WriteString(`{"type":"bundle","id":"bundle--0b6c3e5a-6f0e-4d3c-9d1e-3f7a2b8c9d10","objects":[`)
+	for i, o := range indicators() {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(o)
+	}
+	buf.WriteString(`]}`)
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		err := DecodeBundle(bytes.NewReader(data), func(json.RawMessage, int) error {
+			n++
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := cpuTime() - cpu0
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "objects/s")
+	if cpu > 0 {
+		b.ReportMetric(float64(n)/cpu.Seconds(), "objects/cpu-s")
+	}
 }
