@@ -55,12 +55,21 @@ type Stats struct {
 	Hits   int `json:"hits"` // values that hit at least one indicator
 }
 
+// Flusher is a writer that Stream flushes after every result line (an
+// HTTP response streaming results as they are found).
+type Flusher interface {
+	io.Writer
+	Flush() error
+}
+
 // Stream reads telemetry in format f from r, looks every value up with
-// access, and writes one JSON line per value that hits to w. onHit, if
-// not nil, sees every result before it is written (sightings are counted
-// there). It stops at the first error: bad input (EINVALID naming the
-// line), a failed write, or an error from onHit.
+// access, and writes one JSON line per value that hits to w (buffered,
+// unless w is a Flusher: then each line is written and flushed at once).
+// onHit, if not nil, sees every result before it is written (sightings are
+// counted there). It stops at the first error: bad input (EINVALID naming
+// the line), a failed write, or an error from onHit.
 func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []string, w io.Writer, onHit func(Result) error) (Stats, error) {
+	fl, eager := w.(Flusher)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var st Stats
 	var hits []Hit
@@ -81,6 +90,12 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 			}
 		}
 		buf = appendResult(buf[:0], &res)
+		if eager {
+			if _, err := fl.Write(buf); err != nil {
+				return err
+			}
+			return fl.Flush()
+		}
 		_, err := bw.Write(buf)
 		return err
 	})
