@@ -203,8 +203,8 @@ func genMISPEvent(n int) []byte {
 	ev := map[string]any{"Event": map[string]any{
 		"uuid": uuid(), "info": "dragnet bench ingest: generated event", "date": "2026-01-01", "timestamp": "1800000000",
 		"published": true, "threat_level_id": "2", "analysis": "2",
-		"Orgc": map[string]any{"uuid": uuid(), "name": "Bench CERT"},
-		"Tag":  []map[string]any{{"name": "tlp:green"}, {"name": "type:OSINT"}},
+		"Orgc":      map[string]any{"uuid": uuid(), "name": "Bench CERT"},
+		"Tag":       []map[string]any{{"name": "tlp:green"}, {"name": "type:OSINT"}},
 		"Attribute": attrs,
 	}}
 	data, _ := json.Marshal(ev)
