@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -52,6 +53,10 @@ type DB struct {
 	rd   *reader // prepared statements on r
 	log  *slog.Logger
 	now  func() time.Time
+
+	hub    hub
+	ownGen atomic.Int64  // generation of this handle's last commit
+	closed chan struct{} // closed by Close
 }
 
 // FileName is the database file Open uses inside its directory.
@@ -63,7 +68,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating data directory: %w", err)
 	}
-	db := &DB{path: filepath.Join(dir, FileName), log: opts.Logger, now: opts.Now}
+	db := &DB{path: filepath.Join(dir, FileName), log: opts.Logger, now: opts.Now, closed: make(chan struct{})}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}
@@ -117,6 +122,11 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	select {
+	case <-db.closed:
+	default:
+		close(db.closed)
+	}
 	return errors.Join(db.rd.close(), db.r.Close(), db.w.Close())
 }
 

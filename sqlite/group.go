@@ -88,6 +88,7 @@ func (db *DB) CreateGroup(ctx context.Context, name string, members []string) (*
 	if err != nil {
 		return nil, err
 	}
+	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
 	return g, w.commit(ctx)
 }
 
@@ -205,6 +206,7 @@ func (db *DB) changeMembers(ctx context.Context, group string, members []string,
 	if err != nil {
 		return err
 	}
+	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
 	if add {
 		if err := addMembers(ctx, w, g.ID, g.Name, ms); err != nil {
 			return err

@@ -95,6 +95,7 @@ func createOrgTx(ctx context.Context, w *wtx, o *dragnet.Org) error {
 		return err
 	}
 	o.ID, o.Identity, o.Created = id, identity, created
+	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
 	return nil
 }
 

@@ -376,6 +376,7 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 	}); err != nil {
 		return err
 	}
+	w.note(dragnet.Change{Kind: dragnet.ChangeDelete, ObjectID: id})
 	return w.commit(ctx)
 }
 

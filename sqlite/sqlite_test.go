@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/dragnet-intel/dragnet"
@@ -20,4 +21,9 @@ func open(t testing.TB) *sqlite.DB {
 
 func TestStore(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) dragnet.Store { return open(t) })
+}
+
+// openDir opens a second handle on the store whose file is path.
+func openDir(t testing.TB, path string) (*sqlite.DB, error) {
+	return sqlite.Open(context.Background(), filepath.Dir(path), sqlite.Options{})
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/dragnet-intel/dragnet"
 )
 
 // wtx is a write transaction. It allocates date_added values: unique and
@@ -18,7 +20,11 @@ type wtx struct {
 	last  int64 // last date_added allocated; -1 until loaded
 	dirty bool
 	stmts map[string]*sql.Stmt
+	notes []dragnet.Change // announced once the transaction commits
 }
+
+// note queues a change notice for after the commit.
+func (w *wtx) note(c dragnet.Change) { w.notes = append(w.notes, c) }
 
 // stmt returns query prepared on the transaction, preparing it once.
 func (w *wtx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -85,8 +91,19 @@ func (w *wtx) commit(ctx context.Context) error {
 			return fmt.Errorf("storing date_added counter: %w", err)
 		}
 	}
+	var gen int64
+	if err := w.queryRow(ctx, `UPDATE counters SET value = value + 1 WHERE name = 'generation' RETURNING value`).Scan(&gen); err != nil {
+		return fmt.Errorf("moving the generation: %w", err)
+	}
 	if err := w.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
+	}
+	w.db.ownGen.Store(gen)
+	if w.dirty {
+		w.db.hub.publish(dragnet.Change{Kind: dragnet.ChangeObjects, DateAdded: fromMicros(w.last)})
+	}
+	for _, c := range w.notes {
+		w.db.hub.publish(c)
 	}
 	return nil
 }
