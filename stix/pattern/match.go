@@ -25,6 +25,10 @@ type Observation struct {
 // for one sub-expression; beyond it Match fails rather than exhaust memory.
 const maxBindings = 100000
 
+// maxWork bounds the steps (pairs of bindings tried, alternatives merged)
+// one Match may take, so that no input makes it run for long.
+const maxWork = 50_000_000
+
 // Match reports whether the observations match the pattern, with the
 // semantics of STIX 2.1 section 9:
 //
@@ -46,8 +50,9 @@ const maxBindings = 100000
 //     and last_observed before t.
 //
 // Match fails when the pattern would need more than 100,000 combinations
-// of observations for one sub-expression, and with an *Error when a
-// MATCHES uses PCRE syntax that RE2 lacks (see Parse).
+// of observations for one sub-expression or more than 50 million steps in
+// all, and with an *Error when a MATCHES uses PCRE syntax that RE2 lacks
+// (see Parse).
 func Match(p *Pattern, observations []Observation) (bool, error) {
 	if p.unsupported != nil {
 		return false, p.unsupported
@@ -70,9 +75,19 @@ type binding struct {
 type matcher struct {
 	obs    []Observation
 	byType []map[string][]string // per observation: object ids by type, built on demand
+	work   int                   // steps taken, against maxWork
 }
 
-var errTooMany = fmt.Errorf("pattern needs more than %d combinations of observations", maxBindings)
+var (
+	errTooMany = fmt.Errorf("pattern needs more than %d combinations of observations", maxBindings)
+	errTooLong = fmt.Errorf("pattern needs more than %d steps over these observations", maxWork)
+)
+
+// spend counts n steps of work and reports whether the budget still holds.
+func (m *matcher) spend(n int) bool {
+	m.work += n
+	return m.work <= maxWork
+}
 
 func (m *matcher) expr(e Expr) ([]binding, error) {
 	switch e := e.(type) {
@@ -83,6 +98,9 @@ func (m *matcher) expr(e Expr) ([]binding, error) {
 				o := &m.obs[i]
 				out = append(out, binding{obs: []int{i}, first: o.FirstObserved, last: o.LastObserved, count: max(o.NumberObserved, 1)})
 			}
+		}
+		if m.work > maxWork {
+			return nil, errTooLong
 		}
 		return out, nil
 	case *BinaryExpr:
@@ -103,6 +121,9 @@ func (m *matcher) expr(e Expr) ([]binding, error) {
 		var out []binding
 		for _, a := range x {
 			for _, b := range y {
+				if !m.spend(1 + len(a.obs) + len(b.obs)) {
+					return nil, errTooLong
+				}
 				if !disjoint(a.obs, b.obs) || e.Op == ObsFollowedBy && a.last.After(b.first) {
 					continue
 				}
@@ -118,21 +139,21 @@ func (m *matcher) expr(e Expr) ([]binding, error) {
 		if err != nil {
 			return nil, err
 		}
-		return qualify(x, e.Q), nil
+		return m.qualify(x, e.Q)
 	}
 	return nil, nil
 }
 
-func qualify(x []binding, q Qualifier) []binding {
+func (m *matcher) qualify(x []binding, q Qualifier) ([]binding, error) {
 	switch q.Kind {
 	case QualWithin:
 		if q.Seconds >= math.MaxInt64/float64(time.Second) {
-			return x // longer than time.Duration holds: no limit in practice
+			return x, nil // longer than time.Duration holds: no limit in practice
 		}
 		d := time.Duration(q.Seconds * float64(time.Second))
-		return slices.DeleteFunc(x, func(b binding) bool { return b.last.Sub(b.first) > d })
+		return slices.DeleteFunc(x, func(b binding) bool { return b.last.Sub(b.first) > d }), nil
 	case QualStartStop:
-		return slices.DeleteFunc(x, func(b binding) bool { return b.first.Before(q.Start) || !b.last.Before(q.Stop) })
+		return slices.DeleteFunc(x, func(b binding) bool { return b.first.Before(q.Start) || !b.last.Before(q.Stop) }), nil
 	case QualRepeats:
 		// From each binding in order of time, gather later disjoint ones
 		// until they count n: the tightest run starting there, so that a
@@ -142,6 +163,9 @@ func qualify(x []binding, q Qualifier) []binding {
 		for i := range x {
 			acc := x[i]
 			for j := i + 1; j < len(x) && acc.count < q.Times; j++ {
+				if !m.spend(1 + len(acc.obs) + len(x[j].obs)) {
+					return nil, errTooLong
+				}
 				if disjoint(acc.obs, x[j].obs) {
 					n := acc.count + x[j].count
 					acc = join(acc, x[j])
@@ -153,9 +177,9 @@ func qualify(x []binding, q Qualifier) []binding {
 				out = append(out, acc)
 			}
 		}
-		return out
+		return out, nil
 	}
-	return x
+	return x, nil
 }
 
 // join merges two disjoint bindings into one that stands for one match.
@@ -225,6 +249,9 @@ func (m *matcher) alternatives(c Cond, i, depth int) []alt {
 		var out []alt
 		for _, a := range x {
 			for _, b := range y {
+				if !m.spend(len(a) + len(b)) {
+					return nil // Match sees the spent budget and fails
+				}
 				if ab, ok := merge(a, b); ok {
 					out = append(out, ab)
 					if len(out) >= maxAlts {
@@ -282,7 +309,11 @@ func (m *matcher) satisfying(t *Test, i int) []string {
 		return obj, ok
 	}
 	var out []string
-	for _, id := range m.byType[i][t.Path.Type] {
+	ids := m.byType[i][t.Path.Type]
+	if !m.spend(len(ids)) {
+		return nil
+	}
+	for _, id := range ids {
 		if t.eval(o.Objects[id], resolve) {
 			out = append(out, id)
 		}
