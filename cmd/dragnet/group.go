@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 
+	"strings"
+
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/web"
 )
 
 func (m *Main) runGroup(ctx context.Context, args []string) error {
@@ -32,10 +35,10 @@ func (m *Main) runGroupAdd(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	g, err := st.CreateGroup(dragnet.SystemContext(ctx), *name, splitList(*members))
-	if err != nil {
+	if err := m.auditAdmin(ctx, st, "group.create", *name, err); err != nil {
 		return err
 	}
-	return m.printJSON(groupJSON(g))
+	return m.printJSON(web.GroupJSON(g))
 }
 
 func (m *Main) runGroupMembers(ctx context.Context, args []string) error {
@@ -58,12 +61,14 @@ func (m *Main) runGroupMembers(ctx context.Context, args []string) error {
 	defer st.Close()
 	sys := dragnet.SystemContext(ctx)
 	if l := splitList(*add); len(l) > 0 {
-		if err := st.AddGroupMembers(sys, *name, l); err != nil {
+		err := st.AddGroupMembers(sys, *name, l)
+		if err := m.auditAdmin(ctx, st, "group.members", *name+" +"+strings.Join(l, ","), err); err != nil {
 			return err
 		}
 	}
 	if l := splitList(*remove); len(l) > 0 {
-		if err := st.RemoveGroupMembers(sys, *name, l); err != nil {
+		err := st.RemoveGroupMembers(sys, *name, l)
+		if err := m.auditAdmin(ctx, st, "group.members", *name+" -"+strings.Join(l, ","), err); err != nil {
 			return err
 		}
 	}
@@ -71,7 +76,7 @@ func (m *Main) runGroupMembers(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	return m.printJSON(groupJSON(g))
+	return m.printJSON(web.GroupJSON(g))
 }
 
 func (m *Main) runGroupList(ctx context.Context, args []string) error {
@@ -91,20 +96,9 @@ func (m *Main) runGroupList(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, g := range gs {
-		if err := m.printJSON(groupJSON(g)); err != nil {
+		if err := m.printJSON(web.GroupJSON(g)); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func groupJSON(g *dragnet.Group) map[string]any {
-	orgs, groups := g.Orgs, g.Groups
-	if orgs == nil {
-		orgs = []string{}
-	}
-	if groups == nil {
-		groups = []string{}
-	}
-	return map[string]any{"name": g.Name, "orgs": orgs, "groups": groups, "created": g.Created}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/web"
 )
 
 func (m *Main) runOrg(ctx context.Context, args []string) error {
@@ -34,10 +35,11 @@ func (m *Main) runOrgAdd(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	o := &dragnet.Org{Name: *name, Country: *country, Kind: dragnet.OrgKind(*kind)}
-	if err := st.CreateOrg(dragnet.SystemContext(ctx), o); err != nil {
+	err = st.CreateOrg(dragnet.SystemContext(ctx), o)
+	if err := m.auditAdmin(ctx, st, "org.create", *name, err); err != nil {
 		return err
 	}
-	return m.printJSON(orgJSON(o))
+	return m.printJSON(web.OrgJSON(o))
 }
 
 func (m *Main) runOrgList(ctx context.Context, args []string) error {
@@ -57,18 +59,25 @@ func (m *Main) runOrgList(ctx context.Context, args []string) error {
 		return err
 	}
 	for _, o := range orgs {
-		if err := m.printJSON(orgJSON(o)); err != nil {
+		if err := m.printJSON(web.OrgJSON(o)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func orgJSON(o *dragnet.Org) map[string]any {
-	return map[string]any{
-		"name": o.Name, "country": o.Country, "kind": o.Kind,
-		"identity": o.Identity, "operator": o.Operator, "created": o.Created,
+// auditAdmin records an administrative action done on the store directly
+// (by the system, from the command line) and returns err, or the audit
+// failure when the action succeeded but could not be recorded.
+func (m *Main) auditAdmin(ctx context.Context, st dragnet.Store, action, target string, err error) error {
+	e := &dragnet.AuditEvent{OrgName: "system", Action: action, Target: target, Outcome: "ok", Remote: "cli"}
+	if err != nil {
+		e.Outcome, e.Detail = "error", userMessage(err)
 	}
+	if aerr := st.Audit(ctx, e); aerr != nil && err == nil {
+		return fmt.Errorf("recording the audit event: %w", aerr)
+	}
+	return err
 }
 
 // printJSON writes v as one JSON line on stdout.

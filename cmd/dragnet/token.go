@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/web"
 )
 
 func (m *Main) runToken(ctx context.Context, args []string) error {
@@ -45,7 +46,7 @@ func (m *Main) runTokenAdd(ctx context.Context, args []string) error {
 	}
 	defer st.Close()
 	secret, _, err := st.CreateToken(dragnet.SystemContext(ctx), *org, r, *label, exp)
-	if err != nil {
+	if err := m.auditAdmin(ctx, st, "token.create", *org+" "+string(r), err); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(m.Stdout, secret)
@@ -93,18 +94,7 @@ func (m *Main) runTokenList(ctx context.Context, args []string) error {
 	}
 	now := time.Now()
 	for _, t := range ts {
-		v := map[string]any{"id": t.ID, "org": t.OrgName, "role": t.Role, "label": t.Label,
-			"created": t.Created, "active": t.Active(now)}
-		if !t.Expires.IsZero() {
-			v["expires"] = t.Expires
-		}
-		if !t.Revoked.IsZero() {
-			v["revoked"] = t.Revoked
-		}
-		if !t.LastUsed.IsZero() {
-			v["last_used"] = t.LastUsed
-		}
-		if err := m.printJSON(v); err != nil {
+		if err := m.printJSON(web.TokenJSON(t, now)); err != nil {
 			return err
 		}
 	}
@@ -128,5 +118,5 @@ func (m *Main) runTokenRevoke(ctx context.Context, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return st.RevokeToken(dragnet.SystemContext(ctx), n)
+	return m.auditAdmin(ctx, st, "token.revoke", *id, st.RevokeToken(dragnet.SystemContext(ctx), n))
 }
