@@ -65,6 +65,7 @@ type command struct {
 func (m *Main) commands() map[string]command {
 	return map[string]command{
 		"audit":     {"read the audit log", (*Main).runAudit},
+		"match":     {"match telemetry on stdin against the indicators an organisation may see", (*Main).runMatch},
 		"bench":     {"measure user-visible figures: bench taxii, bench match", (*Main).runBench},
 		"group":     {"manage sharing groups: add, members, list", (*Main).runGroup},
 		"help":      {"show help for a command", (*Main).runHelp},

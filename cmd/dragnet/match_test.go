@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// runIn runs the program with stdin and returns its standard output.
+func runIn(t *testing.T, stdin string, args ...string) (string, error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	m := &Main{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" },
+		Logger: slog.New(slog.DiscardHandler)}
+	err := m.Run(context.Background(), args)
+	return out.String(), err
+}
+
+func TestMatchCommand(t *testing.T) {
+	dir := t.TempDir()
+	run(t, "org", "add", "--data", dir, "--name", "A", "--country", "NL")
+	run(t, "org", "add", "--data", dir, "--name", "B", "--country", "DE")
+	list := filepath.Join(t.TempDir(), "c2.txt")
+	os.WriteFile(list, []byte("198.51.100.7\nevil.example\n8.8.8.8\n"), 0o644)
+	run(t, "ingest", "--data", dir, "--org", "A", "--collection", dragnet.CommunityCollectionID, "--format", "text", list)
+	own := filepath.Join(t.TempDir(), "own.txt")
+	os.WriteFile(own, []byte("203.0.113.5\n"), 0o644)
+	run(t, "ingest", "--data", dir, "--org", "A", "--format", "text", own) // A's own collection: B must not see it
+
+	in := "203.0.113.5\nwww.evil.example\n10.1.1.1\n198.51.100.7\n8.8.8.8\n"
+	out, err := runIn(t, in, "match", "--data", dir, "--org", "B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		lines = append(lines, v)
+	}
+	got := map[string]float64{}
+	for _, l := range lines {
+		got[l["value"].(string)] = l["line"].(float64)
+		inds := l["indicators"].([]any)
+		if len(inds) != 1 || !strings.HasPrefix(inds[0].(map[string]any)["id"].(string), "indicator--") {
+			t.Errorf("hit %v", l)
+		}
+	}
+	if got["www.evil.example"] != 2 || got["198.51.100.7"] != 4 || len(got) > 3 {
+		t.Errorf("B's hits: %s", out)
+	}
+	if _, ok := got["203.0.113.5"]; ok {
+		t.Errorf("B matched A's own indicator: %s", out)
+	}
+	// A sees its own collection too.
+	out, err = runIn(t, "203.0.113.5\n", "match", "--data", dir, "--org", "A")
+	if err != nil || !strings.Contains(out, `"line":1`) {
+		t.Errorf("A: %q %v", out, err)
+	}
+	// Zeek logs, and sightings recorded twice into one sighting.
+	zeek := `{"ts":1.0,"uid":"C1","id.orig_h":"10.0.0.2","id.resp_h":"198.51.100.7","proto":"tcp"}` + "\n"
+	for i := 0; i < 2; i++ {
+		out, err = runIn(t, zeek, "match", "--data", dir, "--org", "B", "--format", "zeek", "--sightings")
+		if err != nil || !strings.Contains(out, "198.51.100.7") {
+			t.Fatalf("zeek: %q %v", out, err)
+		}
+	}
+	for _, bad := range [][]string{
+		{"match", "--data", dir},
+		{"match", "--data", dir, "--org", "B", "--format", "xml"},
+		{"match", "--data", dir, "--org", "nobody"},
+		{"match", "--data", dir, "--org", "B", "--format", "jsonl"},
+	} {
+		if _, err := runIn(t, "{}\n", bad...); err == nil {
+			t.Errorf("%v: accepted", bad)
+		}
+	}
+}
