@@ -308,6 +308,42 @@ func TestExchange(t *testing.T) {
 		}
 	}
 
+	// Matching telemetry: each member meets only the indicators it may
+	// see. The matcher follows the store within about a second.
+	matched := func(c *client) string {
+		req, _ := http.NewRequest("POST", base+"/api/v1/match?format=plain", strings.NewReader("10.1.1.1\n198.51.100.7\n203.0.113.9\n"))
+		req.SetBasicAuth(c.org, c.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v struct {
+			Results []struct {
+				Line  int    `json:"line"`
+				Value string `json:"value"`
+			} `json:"results"`
+		}
+		if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&v) != nil {
+			t.Fatalf("match as %s: %d", c.org, resp.StatusCode)
+		}
+		var got []string
+		for _, r := range v.Results {
+			got = append(got, fmt.Sprintf("%d:%s", r.Line, r.Value))
+		}
+		return strings.Join(got, " ")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for matched(bka) != "2:198.51.100.7 3:203.0.113.9" {
+		if time.Now().After(deadline) {
+			t.Fatalf("bka's matches: %q", matched(bka))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := matched(us); got != "2:198.51.100.7" {
+		t.Fatalf("acme-labs's matches: %q, want only the community indicator", got)
+	}
+
 	// Revoked tokens stop working at once.
 	var id string
 	for _, line := range strings.Split(strings.TrimSpace(run(t, "token", "list", "--data", dir, "--org", "cert-fr")), "\n") {

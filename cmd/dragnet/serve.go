@@ -7,11 +7,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/auth"
 	"github.com/dragnet-intel/dragnet/export"
+	"github.com/dragnet-intel/dragnet/feed/warninglist"
+	"github.com/dragnet-intel/dragnet/match"
 	"github.com/dragnet-intel/dragnet/taxii"
 	"github.com/dragnet-intel/dragnet/web"
 )
@@ -27,6 +31,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	opCountry := fs.String("operator-country", dragnet.CountryInternational, "country of the operator organisation (ZZ: international)")
 	maxBody := fs.Int64("max-content-length", 100<<20, "largest request body accepted, in bytes")
 	rate := fs.Float64("rate", 200, "requests per second allowed per token")
+	wlDir := fs.String("warninglists", "", "folder of MISP warninglists whose values never match (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -60,6 +65,27 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	mux.Handle("/taxii2/", tx)
 	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
 	mux.Handle("/api/v1/export", export.NewHandler(st, a, m.Logger))
+
+	// The matcher keeps every active indicator in memory and follows the
+	// store's changes: at once on a change notice where the store sends
+	// them (PostgreSQL, several nodes), and every second in any case.
+	if scanner, ok := st.(dragnet.ValueScanner); ok {
+		supp, err := m.loadSuppression(*wlDir, sf.data)
+		if err != nil {
+			return err
+		}
+		matcher := match.NewMatcher(scanner, match.MatcherOptions{Logger: m.Logger, Suppress: supp})
+		if err := matcher.Load(dragnet.SystemContext(ctx)); err != nil {
+			return fmt.Errorf("loading the matcher: %w", err)
+		}
+		var wake <-chan dragnet.Change
+		if n, ok := st.(dragnet.ChangeNotifier); ok {
+			wake = n.Changes(ctx)
+		}
+		go matcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
+		mux.Handle("/api/v1/match", match.NewHandler(matcher, st, a, m.Logger))
+		mux.Handle("/api/v1/match/", match.NewHandler(matcher, st, a, m.Logger))
+	}
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -114,4 +140,23 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	return nil
+}
+
+// loadSuppression loads the warninglists whose values never match: dir, or
+// DATA/warninglists when dir is empty and that folder exists; nil when
+// there are none.
+func (m *Main) loadSuppression(dir, data string) (*match.Suppression, error) {
+	if dir == "" && data != "" {
+		if fi, err := os.Stat(filepath.Join(data, "warninglists")); err == nil && fi.IsDir() {
+			dir = filepath.Join(data, "warninglists")
+		}
+	}
+	if dir == "" {
+		return nil, nil
+	}
+	set, err := warninglist.Load(dir)
+	if err != nil {
+		return nil, dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
+	}
+	return match.NewSuppression(set.Values()), nil
 }
