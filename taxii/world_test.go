@@ -4,17 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/auth"
+	"github.com/dragnet-intel/dragnet/internal/testdata"
 	"github.com/dragnet-intel/dragnet/sqlite"
 )
 
@@ -150,28 +149,7 @@ func testLogger(testing.TB) *slog.Logger {
 }
 
 // sharedTestdata returns the path of a file or folder of the project's
-// shared third-party test data: $DRAGNET_TESTDATA, else ../shared/testdata
-// beside the repository (whose root may be one or two levels up).
+// shared third-party test data.
 func sharedTestdata(t testing.TB, rel string) string {
-	t.Helper()
-	dirs := []string{"../../shared/testdata", "../../../shared/testdata"}
-	if d := os.Getenv("DRAGNET_TESTDATA"); d != "" {
-		dirs = []string{d}
-	}
-	for _, dir := range dirs {
-		p := filepath.Join(dir, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Fatalf("shared test data %s not found in %v (set DRAGNET_TESTDATA)", rel, dirs)
-	return ""
-}
-
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprint(err))
-	}
-	return b
+	return testdata.Path(t, rel)
 }
