@@ -61,6 +61,7 @@ const (
 	vInt
 	vFloat
 	vDict
+	vHeaders // a dictionary of header fields: each a string or a list of strings
 	vHashes
 	vRef
 	vExtensions
@@ -198,6 +199,8 @@ func parseModel(text string) (*stixModel, error) {
 			p.kind = vFloat
 		case "d":
 			p.kind = vDict
+		case "hdr":
+			p.kind = vHeaders
 		case "h":
 			p.kind = vHashes
 		case "any":

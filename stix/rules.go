@@ -1,9 +1,11 @@
 package stix
 
 import (
+	"encoding/json"
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -140,6 +142,20 @@ var typeRules = map[string]func(*checker){
 			}
 		}
 		c.checkOrder("", c.obj, "start", "end", false)
+		// ipfix values are strings or integers.
+		if m, ok := c.obj["ipfix"].(map[string]any); ok {
+			for k, v := range m {
+				switch v := v.(type) {
+				case string:
+					continue
+				case json.Number:
+					if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+						continue
+					}
+				}
+				c.add(joinPath("ipfix", k), RuleValueType, "an IPFIX value must be a string or an integer, not %s", describe(v))
+			}
+		}
 	},
 	"process":              atLeastOneProperty,
 	"user-account":         atLeastOneProperty,
@@ -154,6 +170,32 @@ var typeRules = map[string]func(*checker){
 		}
 	},
 	"marking-definition": checkMarkingDefinition,
+	"software": func(c *checker) {
+		// 6.14: cpe is a CPE 2.3 formatted string.
+		if s, ok := c.obj["cpe"].(string); ok && !validCPE23(s) {
+			c.add("cpe", RuleValue, "%q is not a CPE 2.3 formatted string (cpe:2.3:part:vendor:product:...)", s)
+		}
+		// languages are ISO 639-2 codes (or RFC 5646 tags).
+		if l, ok := c.obj["languages"].([]any); ok {
+			for i, v := range l {
+				s, _ := v.(string)
+				first, _, _ := strings.Cut(s, "-")
+				if s != "" && (!validLanguageTag(s) || len(first) < 2 || len(first) > 3) {
+					c.add(indexPath("languages", i), RuleValue, "%q is not a language code", s)
+				}
+			}
+		}
+	},
+	"extension-definition": func(c *checker) {
+		// 7.3: extension_properties only for a toplevel-property-extension.
+		if _, ok := c.obj["extension_properties"]; !ok {
+			return
+		}
+		if l, ok := c.obj["extension_types"].([]any); ok && slices.Contains(l, any("toplevel-property-extension")) {
+			return
+		}
+		c.add("extension_properties", RuleConstraint, "extension_properties requires extension_types to include toplevel-property-extension")
+	},
 	"language-content": func(c *checker) {
 		// 7.1: contents maps RFC 5646 language codes to dictionaries of
 		// translated properties.
@@ -176,6 +218,34 @@ var typeRules = map[string]func(*checker){
 			}
 		}
 	},
+}
+
+// validCPE23 reports whether s has the form of a CPE 2.3 formatted string:
+// "cpe:2.3:", a part (a, o, h, * or -), and ten more colon-separated
+// components, colons inside components escaped with a backslash.
+func validCPE23(s string) bool {
+	rest, ok := strings.CutPrefix(s, "cpe:2.3:")
+	if !ok || len(rest) < 2 || !strings.ContainsRune("aoh*-", rune(rest[0])) || rest[1] != ':' {
+		return false
+	}
+	fields, empty := 1, false
+	for i := 2; i < len(rest); i++ {
+		switch rest[i] {
+		case '\\':
+			i++
+		case ':':
+			if empty {
+				return false
+			}
+			fields++
+			empty = true
+			continue
+		case ' ':
+			return false
+		}
+		empty = false
+	}
+	return fields == 10 && !empty
 }
 
 // validLanguageTag reports whether s is a well-formed RFC 5646 language
@@ -255,6 +325,15 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 		if l, ok := m["lang"].(string); ok && !validLanguageTag(l) {
 			c.add(joinPath(path, "lang"), RuleValue, "%q is not an RFC 5646 language code", l)
 		}
+	},
+	"x509-v3": func(c *checker, path string, m map[string]any) {
+		// 6.18.2: at least one of the extension's properties.
+		for k := range m {
+			if model.blocks["x509-v3"].props[k] != nil {
+				return
+			}
+		}
+		c.add(path, RuleConstraint, "x509_v3_extensions needs at least one of its properties")
 	},
 	"mime-part": func(c *checker, path string, m map[string]any) {
 		// 6.6.2: one of body or body_raw_ref.
@@ -435,8 +514,16 @@ func checkMarkingDefinition(c *checker) {
 		}
 	}
 	fixed, isFixed := tlpLevels[id]
+	if isFixed {
+		// The fixed definitions carry their fixed names (7.2.1.4).
+		want := "TLP:" + strings.ToUpper(fixed[5:])
+		if name, _ := c.obj["name"].(string); name != want {
+			c.add("name", RuleTLP, "the fixed marking definition %s is named %q", id, want)
+		}
+	}
 	if dt == "tlp" {
-		level, _ := def.(map[string]any)["tlp"].(string)
+		dm, _ := def.(map[string]any)
+		level, _ := dm["tlp"].(string)
 		if !isFixed || fixed != "tlp1:"+level {
 			c.add("definition", RuleTLP, "a TLP marking definition must be one of the fixed TLP 1.0 definitions (7.2.1.4), with their ids")
 		}

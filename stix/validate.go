@@ -322,7 +322,7 @@ func (c *checker) checkEncoded(path, name, s string, idx int) {
 			c.add(at(path, idx), RuleValue, "%q is not hexadecimal of an even, non-zero number of digits", s)
 		}
 	case strings.HasSuffix(name, "_bin"):
-		if _, err := base64.StdEncoding.DecodeString(s); err != nil {
+		if _, err := base64.StdEncoding.DecodeString(s); err != nil || s == "" {
 			c.add(at(path, idx), RuleValue, "%q is not base64", s)
 		}
 	}
@@ -450,17 +450,8 @@ func (c *checker) checkOne(path string, idx int, p *propSpec, v any, host string
 		if p.hasMin && f < p.min || p.hasMax && f > p.max {
 			c.add(at(path, idx), RuleRange, "%s is outside the range %s", n, rangeText(p))
 		}
-	case vDict:
-		m, ok := v.(map[string]any)
-		if !ok {
-			c.add(at(path, idx), RuleValueType, "must be a dictionary (JSON object), not %s", jsonTypeName(v))
-			return
-		}
-		for k := range m {
-			if len(k) > 250 {
-				c.add(joinPath(path, k[:20]+"…"), RuleDictionaryKey, "dictionary key longer than 250 characters")
-			}
-		}
+	case vDict, vHeaders:
+		c.checkDict(path, p.kind == vHeaders, v)
 	case vHashes:
 		c.checkHashes(path, v)
 	case vRef:
@@ -519,6 +510,58 @@ func targetsText(ts []string) string {
 		}
 	}
 	return strings.Join(parts, " or ")
+}
+
+// checkDict checks a dictionary (2.3): not empty; keys of 1–250 ASCII
+// letters, digits, hyphens and underscores; no null values or empty lists.
+// In a header dictionary (6.6 additional_header_fields, 6.12.2
+// request_header) each value is a string or a list of strings.
+func (c *checker) checkDict(path string, headers bool, v any) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		c.add(path, RuleValueType, "must be a dictionary (JSON object), not %s", jsonTypeName(v))
+		return
+	}
+	if len(m) == 0 {
+		c.add(path, RuleDictionaryKey, "a dictionary must have at least one key")
+		return
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if len(k) == 0 || len(k) > 250 || !hashKeyChars(k) {
+			shown := k
+			if len(shown) > 40 {
+				shown = shown[:40] + "…"
+			}
+			c.add(joinPath(path, shown), RuleDictionaryKey, "dictionary key %q is not 1–250 characters a–z, A–Z, 0–9, hyphen and underscore", shown)
+			continue
+		}
+		p := joinPath(path, k)
+		switch e := m[k].(type) {
+		case nil:
+			c.add(p, RuleValueType, "a dictionary value must not be null")
+		case []any:
+			if len(e) == 0 {
+				c.add(p, RuleEmptyList, "a list must not be empty")
+			}
+			if headers {
+				for i, s := range e {
+					if _, ok := s.(string); !ok {
+						c.add(indexPath(p, i), RuleValueType, "a header field value must be a string, not %s", jsonTypeName(s))
+					}
+				}
+			}
+		case string:
+		default:
+			if headers {
+				c.add(p, RuleValueType, "a header field must be a string or a list of strings, not %s", jsonTypeName(e))
+			}
+		}
+	}
 }
 
 // hashLengths are the hex lengths of the hash algorithms of
