@@ -160,3 +160,75 @@ func killBackends(t *testing.T, via *postgres.DB, cond string) int {
 	}
 	return n
 }
+
+// TestVersionFlagsAcrossNodes adds versions of the same objects through
+// two nodes at once, in shuffled order: afterwards "last" and "first" each
+// name exactly the newest and the oldest version, also after a deletion.
+func TestVersionFlagsAcrossNodes(t *testing.T) {
+	schema := pgtest.Schema(t)
+	n1 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	n2 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	w := newWorld(t, n1)
+	const objects, versions = 5, 24
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for g, node := range []*postgres.DB{n1, n2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Node g adds versions v ≡ g (mod 2), newest first for one node
+			// and oldest first for the other, a few objects per batch.
+			for k := range versions / 2 {
+				v := 2*k + g
+				if g == 1 {
+					v = versions - 1 - 2*k
+				}
+				var subs []*dragnet.Submission
+				for o := range objects {
+					subs = append(subs, indicator(t, o, t0.Add(time.Duration(v)*time.Minute), ""))
+				}
+				res, err := node.AddObjects(w.actx, dragnet.CommunityCollectionID, "", subs)
+				for _, r := range res {
+					if r.Err != nil && err == nil {
+						err = r.Err
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	check := func(which string, want time.Time) {
+		t.Helper()
+		p, err := n2.Objects(w.bctx, dragnet.CommunityCollectionID, dragnet.Filter{Types: []string{"indicator"}, Versions: []string{which}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Objects) != objects {
+			t.Fatalf("match[version]=%s: %d objects, want %d", which, len(p.Objects), objects)
+		}
+		for _, o := range p.Objects {
+			if !o.Version.Equal(want) {
+				t.Fatalf("match[version]=%s: %s at %v, want %v", which, o.ID, o.Version, want)
+			}
+		}
+	}
+	check("last", t0.Add((versions-1)*time.Minute))
+	check("first", t0)
+	// Deleting the newest versions makes the ones before them the newest.
+	for o := range objects {
+		id := indicator(t, o, t0, "").Object.ID
+		if err := n2.DeleteObject(w.actx, dragnet.CommunityCollectionID, id, dragnet.Filter{Versions: []string{"last"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("last", t0.Add((versions-2)*time.Minute))
+	check("first", t0)
+}

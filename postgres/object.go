@@ -28,6 +28,8 @@ type pending struct {
 	vid    int64 // the stored version, once known
 	newVer bool  // this request stored the version
 	dupOf  *pending
+	latest bool // the newest version of the object in the audience
+	first  bool // the oldest
 	date   int64
 }
 
@@ -259,7 +261,28 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 			ok = append(ok, pd)
 		}
 	}
+	olds := map[string]bool{}
+	var oldIDs []string
+	for _, pd := range ok {
+		if !claimed[pd.id] && !olds[pd.id] && !c.present[verKey{pd.id, pd.ver}] {
+			olds[pd.id] = true
+			oldIDs = append(oldIDs, pd.id)
+		}
+	}
 	if err := releaseUnused(ctx, tx, claimed, ok); err != nil {
+		return nil, err
+	}
+	sort.Strings(oldIDs)
+	if err := lockObjects(ctx, tx, oldIDs); err != nil {
+		return nil, err
+	}
+	var toPublish []*pending
+	for _, pd := range ok {
+		if !c.present[verKey{pd.id, pd.ver}] {
+			toPublish = append(toPublish, pd)
+		}
+	}
+	if err := setFlags(ctx, tx, aud.ID, toPublish, olds); err != nil {
 		return nil, err
 	}
 	for _, pd := range ps {
@@ -298,7 +321,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		return nil, err
 	}
 	// Last before the commit, holding the date_clock row: publishing.
-	if _, err := db.insertSubmissions(ctx, tx, aud, me, ok); err != nil {
+	if _, err := db.insertSubmissions(ctx, tx, aud, me, toPublish); err != nil {
 		return nil, err
 	}
 	for _, pd := range ok {
@@ -476,7 +499,7 @@ func (db *DB) insertSubmissions(ctx context.Context, tx pgx.Tx, aud *dragnet.Aud
 	n := len(ps)
 	vids, vers, tlps := make([]int64, n), make([]int64, n), make([]int16, n)
 	ids, types, specs := make([]string, n), make([]string, n), make([]string, n)
-	revoked := make([]bool, n)
+	revoked, latest, first := make([]bool, n), make([]bool, n), make([]bool, n)
 	// Ordered by request position: objects are added in the order given.
 	sorted := append([]*pending(nil), ps...)
 	sort.Slice(sorted, func(a, b int) bool { return sorted[a].i < sorted[b].i })
@@ -484,18 +507,19 @@ func (db *DB) insertSubmissions(ctx context.Context, tx pgx.Tx, aud *dragnet.Aud
 		o := pd.sub.Object
 		vids[k], vers[k], tlps[k] = pd.vid, pd.ver, int16(pd.tlp)
 		ids[k], types[k], specs[k], revoked[k] = pd.id, o.Type, pd.spec, o.Revoked
+		latest[k], first[k] = pd.latest, pd.first
 	}
 	now := db.now().UnixMicro()
 	b := &pgx.Batch{}
 	b.Queue(`WITH clock AS (
 			UPDATE date_clock SET last = greatest(last + $1, $2) RETURNING last
 		)
-		INSERT INTO submissions (date_added, audience_id, vid, obj_id, version_ns, type, spec_version, revoked, tlp, submitter)
-		SELECT clock.last - $1 + u.k, $3, v, i, ver, t, sv, r, tlp, $4
-		FROM clock, unnest($5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::boolean[], $11::smallint[])
-			WITH ORDINALITY AS u(v, i, ver, t, sv, r, tlp, k)
+		INSERT INTO submissions (date_added, audience_id, vid, obj_id, version_ns, type, spec_version, revoked, tlp, submitter, latest, first)
+		SELECT clock.last - $1 + u.k, $3, v, i, ver, t, sv, r, tlp, $4, l, f
+		FROM clock, unnest($5::bigint[], $6::text[], $7::bigint[], $8::text[], $9::text[], $10::boolean[], $11::smallint[], $12::boolean[], $13::boolean[])
+			WITH ORDINALITY AS u(v, i, ver, t, sv, r, tlp, l, f, k)
 		ON CONFLICT (vid, audience_id) DO NOTHING RETURNING date_added, vid`,
-		n, now+int64(n)-1, aud.ID, me, vids, ids, vers, types, specs, revoked, tlps)
+		n, now+int64(n)-1, aud.ID, me, vids, ids, vers, types, specs, revoked, tlps, latest, first)
 	b.Queue(`SELECT last, pg_notify($1, 'a:' || last) FROM date_clock`, db.channel)
 	br := tx.SendBatch(ctx, b)
 	rows, err := br.Query()

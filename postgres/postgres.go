@@ -294,14 +294,25 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("migrating: %w", err)
 	}
 	defer conn.Release()
+	// Waiting for another node's migrations, and migrating, may take longer
+	// than any statement timeout meant for requests.
+	if _, err := conn.Exec(ctx, `SET statement_timeout = 0`); err != nil {
+		return nil, fmt.Errorf("migrating: %w", err)
+	}
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, db.lockKey); err != nil {
 		return nil, fmt.Errorf("migrating: taking the lock: %w", err)
 	}
 	defer func() {
-		// A fresh context: the lock must be released even if ctx is done,
-		// or the connection goes back to the pool still holding it.
-		if _, err := conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, db.lockKey); err != nil {
-			conn.Conn().Close(context.Background())
+		// A fresh context: the lock must be released (and the timeout
+		// restored) even if ctx is done, or the connection goes back to
+		// the pool holding the lock.
+		bg := context.Background()
+		if _, err := conn.Exec(bg, `SELECT pg_advisory_unlock($1)`, db.lockKey); err != nil {
+			conn.Conn().Close(bg)
+			return
+		}
+		if _, err := conn.Exec(bg, `RESET statement_timeout`); err != nil {
+			conn.Conn().Close(bg)
 		}
 	}()
 	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

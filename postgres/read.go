@@ -69,19 +69,13 @@ func filterSQL(f dragnet.Filter, versionsDefault string, args []any) (string, []
 		}
 	}
 	const newer = `NOT EXISTS (SELECT 1 FROM submissions x WHERE x.audience_id = s.audience_id AND x.obj_id = s.obj_id AND `
-	specDone := false
 	if !all {
 		var or []string
-		if last && len(f.SpecVersions) == 0 && !first && len(stamps) == 0 {
-			// The common case, in one probe: no newer version and no newer
-			// spec version of the object in this collection.
-			or = append(or, newer+"(x.version_ns > s.version_ns OR x.spec_version > s.spec_version))")
-			specDone = true
-		} else if last {
-			or = append(or, newer+"x.version_ns > s.version_ns)")
+		if last {
+			or = append(or, "s.latest")
 		}
 		if first {
-			or = append(or, newer+"x.version_ns < s.version_ns)")
+			or = append(or, "s.first")
 		}
 		if len(stamps) > 0 {
 			// Objects with neither modified nor created have date_added
@@ -95,9 +89,10 @@ func filterSQL(f dragnet.Filter, versionsDefault string, args []any) (string, []
 		where = append(where, "("+strings.Join(or, " OR ")+")")
 	}
 	switch {
-	case specDone:
 	case len(f.SpecVersions) == 0:
-		where = append(where, newer+"x.spec_version > s.spec_version)")
+		// Nearly every object is at the newest spec version, which spares
+		// the probe.
+		where = append(where, "(s.spec_version = '"+newestSpec+"' OR "+newer+"x.spec_version > s.spec_version))")
 	default:
 		where = append(where, "s.spec_version = ANY("+arg(f.SpecVersions)+")")
 	}
@@ -276,7 +271,13 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		if owner != p.Org.ID {
 			return dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, id)
 		}
+		if err := lockObjects(ctx, tx, []string{id}); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM submissions WHERE date_added = ANY($1)`, dates); err != nil {
+			return err
+		}
+		if err := refreshFlags(ctx, tx, aud.ID, id); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `WITH gone AS (

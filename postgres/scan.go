@@ -30,8 +30,7 @@ func system(ctx context.Context) error {
 const entriesSQL = `SELECT ov.kind, ov.value, s.obj_id, s.type, s.version_ns, s.audience_id, s.tlp, s.submitter,
 		s.revoked, v.valid_until_ns, s.date_added
 	FROM submissions s JOIN versions v ON v.vid = s.vid JOIN obj_values ov ON ov.vid = s.vid
-	WHERE NOT EXISTS (SELECT 1 FROM submissions x WHERE x.audience_id = s.audience_id
-		AND x.obj_id = s.obj_id AND x.version_ns > s.version_ns)`
+	WHERE s.latest`
 
 func scanEntry(rows pgx.Rows) (*dragnet.ValueEntry, error) {
 	var e dragnet.ValueEntry
@@ -185,8 +184,7 @@ func (db *DB) ScanObjects(ctx context.Context, fn func(*dragnet.StoredObject) er
 		rows, err := tx.Query(ctx, `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
 				s.audience_id, s.tlp, s.submitter, v.raw
 			FROM submissions s JOIN versions v ON v.vid = s.vid
-			WHERE NOT EXISTS (SELECT 1 FROM submissions x WHERE x.audience_id = s.audience_id
-				AND x.obj_id = s.obj_id AND x.version_ns > s.version_ns)
+			WHERE s.latest
 			ORDER BY s.date_added`)
 		if err != nil {
 			return err
