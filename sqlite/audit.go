@@ -81,3 +81,14 @@ func (db *DB) AuditEvents(ctx context.Context, f dragnet.AuditFilter) ([]*dragne
 	}
 	return out, rows.Err()
 }
+
+// auditAdmin records an administrative action by the caller in ctx, in the
+// same transaction as the action.
+func auditAdmin(ctx context.Context, w *wtx, action, target, detail string) error {
+	p, _ := dragnet.PrincipalFrom(ctx)
+	e := &dragnet.AuditEvent{OrgName: p.Name(), TokenID: p.TokenID, Remote: p.Remote, Action: action, Target: target, Outcome: "ok", Detail: detail}
+	if p.Org != nil {
+		e.OrgID = p.Org.ID
+	}
+	return appendAudit(ctx, w, e)
+}

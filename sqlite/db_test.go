@@ -175,3 +175,55 @@ func TestTwoHandles(t *testing.T) {
 		}
 	}
 }
+
+// TestAdminAudited: administrative actions are audited in the same
+// transaction as the action, with the acting principal.
+func TestAdminAudited(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	defer db.Close()
+	sys := dragnet.SystemContext(ctx)
+	op, _, _, err := db.EnsureOperator(sys, "operator", "NL")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opCtx := dragnet.OrgContext(ctx, op, dragnet.RoleAdmin)
+	if err := db.CreateOrg(opCtx, &dragnet.Org{Name: "A", Country: "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := db.CreateToken(sys, "A", dragnet.RoleRead, "", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeToken(sys, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateGroup(sys, "g", []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RemoveGroupMembers(sys, "g", []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateOrg(sys, &dragnet.Org{Name: "A", Country: "DE"}); err == nil {
+		t.Fatal("duplicate org created")
+	}
+	evs, err := db.AuditEvents(sys, dragnet.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range evs {
+		got = append(got, e.Action+" "+e.Target+" by "+e.OrgName)
+	}
+	want := []string{
+		"operator.create operator by system",
+		"org.create A by operator",
+		"token.create A by system",
+		fmt.Sprintf("token.revoke token %d by system", tok.ID),
+		"group.create g by system",
+		"group.members.remove g by system",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("audit:\n got %q\nwant %q", got, want)
+	}
+}

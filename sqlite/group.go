@@ -88,6 +88,9 @@ func (db *DB) CreateGroup(ctx context.Context, name string, members []string) (*
 	if err != nil {
 		return nil, err
 	}
+	if err := auditAdmin(ctx, w, "group.create", name, strings.Join(members, ",")); err != nil {
+		return nil, err
+	}
 	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
 	return g, w.commit(ctx)
 }
@@ -207,6 +210,13 @@ func (db *DB) changeMembers(ctx context.Context, group string, members []string,
 		return err
 	}
 	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
+	action := "group.members.remove"
+	if add {
+		action = "group.members.add"
+	}
+	if err := auditAdmin(ctx, w, action, g.Name, strings.Join(members, ",")); err != nil {
+		return err
+	}
 	if add {
 		if err := addMembers(ctx, w, g.ID, g.Name, ms); err != nil {
 			return err

@@ -51,6 +51,9 @@ func (db *DB) createOrg(ctx context.Context, o *dragnet.Org) error {
 	if err := createOrgTx(ctx, w, o); err != nil {
 		return err
 	}
+	if err := auditAdmin(ctx, w, "org.create", o.Name, o.Country+" "+string(o.Kind)); err != nil {
+		return err
+	}
 	return w.commit(ctx)
 }
 
@@ -179,8 +182,11 @@ func (db *DB) EnsureOperator(ctx context.Context, name, country string) (*dragne
 	if err := createOrgTx(ctx, w, o); err != nil {
 		return nil, "", false, err
 	}
-	secret, _, err := createTokenTx(ctx, w, o, dragnet.RoleAdmin, "operator", time.Time{})
+	secret, t, err := createTokenTx(ctx, w, o, dragnet.RoleAdmin, "operator", time.Time{})
 	if err != nil {
+		return nil, "", false, err
+	}
+	if err := auditAdmin(ctx, w, "operator.create", o.Name, fmt.Sprintf("admin token %d", t.ID)); err != nil {
 		return nil, "", false, err
 	}
 	if err := w.commit(ctx); err != nil {

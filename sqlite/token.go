@@ -44,6 +44,9 @@ func (db *DB) CreateToken(ctx context.Context, org string, role dragnet.Role, la
 	if err != nil {
 		return "", nil, err
 	}
+	if err := auditAdmin(ctx, w, "token.create", org, fmt.Sprintf("token %d, role %s", t.ID, role)); err != nil {
+		return "", nil, err
+	}
 	if err := w.commit(ctx); err != nil {
 		return "", nil, err
 	}
@@ -101,9 +104,14 @@ func (db *DB) Authenticate(ctx context.Context, org, secret string) (dragnet.Pri
 		return dragnet.Principal{}, denied
 	}
 	if now.Sub(fromMicros(lastUsed)) > lastUsedEvery {
-		if _, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ?`, micros(now), t.ID); err != nil {
-			db.log.Warn("recording token use", "token", t.ID, "err", err)
-		}
+		// In the background: the request need not wait for the writer.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			if _, err := db.w.ExecContext(ctx, `UPDATE tokens SET last_used = ? WHERE id = ? AND last_used < ?`, micros(now), t.ID, micros(now)); err != nil {
+				db.log.Warn("recording token use", "token", t.ID, "err", err)
+			}
+		}()
 	}
 	return dragnet.Principal{Org: &o, Role: dragnet.Role(role), TokenID: t.ID}, nil
 }
@@ -170,6 +178,9 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 	if revoked == 0 {
 		if _, err := w.ExecContext(ctx, `UPDATE tokens SET revoked = ? WHERE id = ?`, micros(db.now()), id); err != nil {
 			return fmt.Errorf("revoking token: %w", err)
+		}
+		if err := auditAdmin(ctx, w, "token.revoke", fmt.Sprintf("token %d", id), ""); err != nil {
+			return err
 		}
 	}
 	return w.commit(ctx)
