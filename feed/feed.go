@@ -97,6 +97,9 @@ type Summary struct {
 		Unchanged int `json:"unchanged"`
 		Rejected  int `json:"rejected"`
 	} `json:"objects"`
+	// NotModified says the source answered "not modified": nothing was
+	// read.
+	NotModified bool `json:"not_modified,omitempty"`
 	// RejectedInputs counts inputs that could not be decoded at all (each
 	// also has a Problem).
 	RejectedInputs int       `json:"rejected_inputs,omitempty"`

@@ -5,6 +5,7 @@ import (
 	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -85,5 +86,44 @@ func TestIngestErrors(t *testing.T) {
 		if err := runErr(args...); err == nil {
 			t.Errorf("dragnet %v succeeded", args)
 		}
+	}
+}
+
+func TestFeedCommands(t *testing.T) {
+	dir := t.TempDir()
+	run(t, "org", "add", "--data", dir, "--name", "CERT-EX", "--country", "DE")
+	src := filepath.Join(t.TempDir(), "list.txt")
+	os.WriteFile(src, []byte("198.51.100.1\n198.51.100.2\n"), 0o600)
+	run(t, "feed", "add", "--data", dir, "--name", "local", "--org", "CERT-EX", "--url", src, "--format", "text", "--interval", "30m", "--gone", "expire")
+	out := run(t, "feed", "run", "--data", dir)
+	if !strings.Contains(out, `"feed":"local"`) || !strings.Contains(out, `"new":2`) {
+		t.Errorf("feed run: %s", out)
+	}
+	os.WriteFile(src, []byte("198.51.100.1\n"), 0o600)
+	out = run(t, "feed", "run", "--data", dir, "--name", "local")
+	if !strings.Contains(out, `"expired":1`) {
+		t.Errorf("second run: %s", out)
+	}
+	list := run(t, "feed", "list", "--data", dir)
+	var f map[string]any
+	if err := json.Unmarshal([]byte(list), &f); err != nil {
+		t.Fatalf("%q: %v", list, err)
+	}
+	if f["name"] != "local" || f["interval"] != "30m0s" || f["last_summary"] == nil || f["last_error"] != nil {
+		t.Errorf("feed list: %s", list)
+	}
+	os.Remove(src)
+	if err := runErr("feed", "run", "--data", dir); err == nil {
+		t.Error("a failing feed ran without error")
+	}
+	if list := run(t, "feed", "list", "--data", dir); !strings.Contains(list, `"last_error"`) {
+		t.Errorf("last error not shown: %s", list)
+	}
+	run(t, "feed", "remove", "--data", dir, "--name", "local")
+	if list := run(t, "feed", "list", "--data", dir); list != "" {
+		t.Errorf("after remove: %s", list)
+	}
+	if err := runErr("feed", "add", "--data", dir, "--name", "x", "--org", "CERT-EX", "--url", src, "--gone", "never"); err == nil {
+		t.Error("bad --gone accepted")
 	}
 }

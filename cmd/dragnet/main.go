@@ -80,6 +80,7 @@ func (m *Main) commands() map[string]command {
 		"trace":     {"ranked origin candidates of an incident, sighting or addresses (JSON)", (*Main).runTrace},
 		"cluster":   {"botnet clusters an organisation can see (JSON lines)", (*Main).runCluster},
 		"export":    {"write what an organisation may see as STIX, MISP, CSV, Suricata, Zeek or plain lists", (*Main).runExport},
+		"feed":      {"manage scheduled feeds: add, list, run, remove", (*Main).runFeed},
 		"ingest":    {"load STIX, MISP, CSV and text intelligence into a collection", (*Main).runIngest},
 	}
 }

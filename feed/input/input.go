@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path"
@@ -171,7 +172,12 @@ func one(ctx context.Context, p *feed.Pipeline, b *feed.Builder, loc string, s S
 		return err
 	}
 	defer rc.Close()
-	br := bufio.NewReaderSize(rc, 64<<10)
+	return read(ctx, p, b, loc, rc, s, sum)
+}
+
+// read ingests one input already open.
+func read(ctx context.Context, p *feed.Pipeline, b *feed.Builder, loc string, r io.Reader, s Settings, sum *feed.Summary) error {
+	br := bufio.NewReaderSize(r, 64<<10)
 	format := s.Format
 	if format == "" || format == "auto" {
 		head, _ := br.Peek(4096)
@@ -253,4 +259,53 @@ func ParseSettings(s string) (Settings, error) {
 		return out, fmt.Errorf("feed settings: %w", err)
 	}
 	return out, nil
+}
+
+// Pull returns the feed.Puller of every connector: a URL is fetched with
+// the feed's validators (ETag, Last-Modified) and an unchanged source is
+// not read again; a MISP feed's events are fetched only when their
+// manifest timestamp changed; files and folders are read as Ingest reads
+// them.
+func Pull(client *http.Client) feed.Puller {
+	return func(ctx context.Context, p *feed.Pipeline, b *feed.Builder, f *dragnet.Feed, st *feed.PullState) (*feed.Summary, error) {
+		s, err := ParseSettings(f.Settings)
+		if err != nil {
+			return nil, dragnet.Errorf(dragnet.EINVALID, "feed %s: %v", f.Name, err)
+		}
+		isManifest := strings.HasSuffix(strings.SplitN(f.URL, "?", 2)[0], "manifest.json")
+		if !feed.IsURL(f.URL) || isManifest {
+			if isManifest || isMISPFeedDir(f.URL) {
+				st.Incremental = true
+			}
+			return Ingest(ctx, p, b, f.URL, s, Options{Client: client, Known: st.Known})
+		}
+		res, err := feed.Fetch(ctx, client, f.URL, st.Validators)
+		if err != nil {
+			return nil, err
+		}
+		st.Validators = res.Validators
+		if res.NotModified {
+			st.NotModified = true
+			return &feed.Summary{Outcomes: map[feed.Outcome]int{}}, nil
+		}
+		defer res.Body.Close()
+		sum := &feed.Summary{Outcomes: map[feed.Outcome]int{}}
+		if err := read(ctx, p, b, f.URL, res.Body, s, sum); err != nil {
+			return sum, err
+		}
+		if sum.RejectedInputs > 0 {
+			// The source was not readable as a whole: keep the last good
+			// data (a retry or the next pull may do better).
+			return sum, fmt.Errorf("%s: %s", f.URL, sum.Problems[len(sum.Problems)-1].Reason)
+		}
+		return sum, nil
+	}
+}
+
+func isMISPFeedDir(loc string) bool {
+	if filepath.Base(loc) == "manifest.json" {
+		return true
+	}
+	_, err := os.Stat(filepath.Join(loc, "manifest.json"))
+	return err == nil
 }

@@ -1,0 +1,309 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// FeedStore is what the scheduler needs of the store.
+type FeedStore interface {
+	Store
+	dragnet.FeedService
+	FindOrg(ctx context.Context, name string) (*dragnet.Org, error)
+}
+
+// PullState is what a feed carries from one pull to the next.
+type PullState struct {
+	// Validators of the last successful fetch (in), and of this one (out).
+	Validators Validators
+	// NotModified is set by the puller when the source answered 304: nothing
+	// was read, and nothing changes.
+	NotModified bool
+	// Known maps MISP feed event uuids to the manifest timestamps already
+	// loaded (in and out).
+	Known map[string]int64
+	// Incremental is set by the puller when it skipped parts of the source
+	// it had already loaded (MISP feed events whose timestamp did not
+	// change): entries not seen this time are then not gone.
+	Incremental bool
+}
+
+// Puller pulls one feed through p: fetches f.URL (honouring and updating
+// st.Validators), decodes it by f.Settings and stores it. The input
+// package's Pull is the puller of every connector.
+type Puller func(ctx context.Context, p *Pipeline, b *Builder, f *dragnet.Feed, st *PullState) (*Summary, error)
+
+// SchedulerOptions configure a Scheduler. Zero values take defaults.
+type SchedulerOptions struct {
+	Logger       *slog.Logger
+	Now          func() time.Time
+	Tick         time.Duration // how often Run looks for due feeds (default 30s)
+	Retries      int           // further attempts after a failed pull (default 2)
+	RetryBackoff time.Duration // wait before the first retry, doubling after each (default 2s)
+	Warninglists Checker       // flags values at ingest (nil: none)
+}
+
+// Scheduler pulls the store's feeds when they are due.
+type Scheduler struct {
+	store FeedStore
+	pull  Puller
+	opt   SchedulerOptions
+	log   *slog.Logger
+	mu    sync.Mutex // one pull of a feed at a time
+}
+
+// NewScheduler returns a scheduler over store that pulls with pull.
+func NewScheduler(store FeedStore, pull Puller, opt SchedulerOptions) *Scheduler {
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Tick <= 0 {
+		opt.Tick = 30 * time.Second
+	}
+	if opt.Retries < 0 {
+		opt.Retries = 0
+	} else if opt.Retries == 0 {
+		opt.Retries = 2
+	}
+	if opt.RetryBackoff <= 0 {
+		opt.RetryBackoff = 2 * time.Second
+	}
+	return &Scheduler{store: store, pull: pull, opt: opt, log: opt.Logger}
+}
+
+// Due reports when f is next due: its interval after the last pull, or —
+// after failures — sooner, one minute doubling per consecutive failure,
+// never later than the interval.
+func Due(f *dragnet.Feed) time.Time {
+	if f.LastRun.IsZero() {
+		return time.Time{}
+	}
+	wait := f.Interval
+	if f.Failures > 0 {
+		b := time.Minute << min(f.Failures-1, 20)
+		if b < wait {
+			wait = b
+		}
+	}
+	return f.LastRun.Add(wait)
+}
+
+// Run pulls due feeds until ctx ends, checking every Tick. It returns
+// ctx's error.
+func (s *Scheduler) Run(ctx context.Context) error {
+	t := time.NewTicker(s.opt.Tick)
+	defer t.Stop()
+	for {
+		s.RunDue(ctx)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// RunDue pulls every enabled feed that is due now, one after another.
+func (s *Scheduler) RunDue(ctx context.Context) {
+	sys := dragnet.SystemContext(ctx)
+	feeds, err := s.store.ListFeeds(sys)
+	if err != nil {
+		s.log.Error("listing feeds", "err", err)
+		return
+	}
+	now := s.opt.Now()
+	for _, f := range feeds {
+		if ctx.Err() != nil {
+			return
+		}
+		if !f.Enabled || Due(f).After(now) {
+			continue
+		}
+		if _, err := s.RunFeed(ctx, f); err != nil {
+			s.log.Warn("feed pull failed", "feed", f.Name, "err", err, "failures", f.Failures)
+		}
+	}
+}
+
+// feedState is the stored state of a feed: the ids of its entries at the
+// last pull, and the MISP feed events already loaded.
+type feedState struct {
+	IDs   []string         `json:"ids"`
+	Known map[string]int64 `json:"known,omitempty"`
+}
+
+func decodeState(b []byte) (*feedState, error) {
+	st := &feedState{}
+	if len(b) == 0 {
+		return st, nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("reading feed state: %w", err)
+	}
+	if err := json.NewDecoder(zr).Decode(st); err != nil {
+		return nil, fmt.Errorf("reading feed state: %w", err)
+	}
+	return st, nil
+}
+
+func encodeState(st *feedState) ([]byte, error) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	if err := json.NewEncoder(zw).Encode(st); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// RunFeed pulls one feed now, retrying a failed pull with back-off, and
+// records the result on the feed. After a successful pull, entries that
+// were in the last pull and are not in this one are retired as the feed's
+// Gone mode says. A failed pull changes nothing but the feed's last error:
+// the last good data stays in place.
+func (s *Scheduler) RunFeed(ctx context.Context, f *dragnet.Feed) (*Summary, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sys := dragnet.SystemContext(ctx)
+	sum, state, err := s.pullWithRetries(ctx, f)
+	f.LastRun = s.opt.Now().UTC()
+	if err != nil {
+		f.LastError, f.Failures = err.Error(), f.Failures+1
+		if rerr := s.store.RecordFeedRun(sys, f, nil); rerr != nil {
+			return nil, errors.Join(err, rerr)
+		}
+		return nil, err
+	}
+	f.LastError, f.Failures, f.LastSuccess = "", 0, f.LastRun
+	if js, err := json.Marshal(sum); err == nil {
+		f.LastSummary = string(js)
+	}
+	if err := s.store.RecordFeedRun(sys, f, state); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+func (s *Scheduler) pullWithRetries(ctx context.Context, f *dragnet.Feed) (*Summary, []byte, error) {
+	var err error
+	wait := s.opt.RetryBackoff
+	for attempt := 0; attempt <= s.opt.Retries; attempt++ {
+		if attempt > 0 {
+			s.log.Info("retrying feed", "feed", f.Name, "attempt", attempt, "err", err)
+			select {
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			case <-time.After(wait):
+			}
+			wait *= 2
+		}
+		var sum *Summary
+		var state []byte
+		sum, state, err = s.pullOnce(ctx, f)
+		if err == nil {
+			return sum, state, nil
+		}
+		if ctx.Err() != nil || dragnet.ErrorCode(err) == dragnet.EINVALID || dragnet.ErrorCode(err) == dragnet.EFORBIDDEN || dragnet.ErrorCode(err) == dragnet.ENOTFOUND {
+			break // retrying cannot help
+		}
+	}
+	return nil, nil, err
+}
+
+// pullOnce pulls f once and retires what is gone; it returns the summary
+// and the new state to store.
+func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []byte, error) {
+	sys := dragnet.SystemContext(ctx)
+	raw, err := s.store.FeedState(sys, f.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	prev, err := decodeState(raw)
+	if err != nil {
+		prev = &feedState{} // an unreadable state only loses the gone-tracking
+	}
+	org, err := s.store.FindOrg(sys, f.OrgName)
+	if err != nil {
+		return nil, nil, err
+	}
+	octx := dragnet.OrgContext(ctx, org, dragnet.RoleWrite)
+	b := &Builder{Scope: org.Identity, Source: f.Name, Now: s.opt.Now().UTC().Truncate(time.Millisecond), Warninglists: s.opt.Warninglists}
+	if f.TLP != dragnet.TLPNone {
+		b.Markings = []string{dragnet.MarkingOfTLP(f.TLP)}
+	}
+	seen := map[string]bool{}
+	p := &Pipeline{Store: s.store, Collection: f.CollectionID, Now: s.opt.Now, Seen: func(id string) { seen[id] = true }}
+	known := map[string]int64{}
+	for k, v := range prev.Known {
+		known[k] = v
+	}
+	ps := &PullState{Validators: Validators{ETag: f.ETag, LastModified: f.LastModified}, Known: known}
+	sum, err := s.pull(octx, p, b, f, ps)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ps.NotModified {
+		if sum == nil {
+			sum = &Summary{Outcomes: map[Outcome]int{}}
+		}
+		sum.NotModified = true
+		return sum, nil, nil
+	}
+	if len(seen) == 0 && len(prev.IDs) > 0 && !ps.Incremental {
+		// An empty or unreadable answer (an error page served as 200, say)
+		// must not retire everything the feed said before.
+		return nil, nil, fmt.Errorf("feed %s yielded no entries (%d rejected); keeping the last good data", f.Name, sum.Outcomes[Rejected])
+	}
+	next := &feedState{Known: ps.Known}
+	var gone []string
+	for _, id := range prev.IDs {
+		if seen[id] {
+			continue
+		}
+		if ps.Incremental {
+			seen[id] = true // in a part of the source not read again
+			continue
+		}
+		gone = append(gone, id)
+	}
+	for id := range seen {
+		next.IDs = append(next.IDs, id)
+	}
+	sort.Strings(next.IDs)
+	if len(gone) > 0 {
+		mode, err := ParseGoneMode(f.Gone)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err := p.Retire(octx, gone, mode)
+		if err != nil {
+			return nil, nil, err
+		}
+		sum.Add(rs)
+	}
+	state, err := encodeState(next)
+	if err != nil {
+		return nil, nil, err
+	}
+	// Only a pull that succeeded as a whole keeps its validators: after a
+	// failed one, the next fetch must not be answered "not modified".
+	f.ETag, f.LastModified = ps.Validators.ETag, ps.Validators.LastModified
+	return sum, state, nil
+}
+
