@@ -306,4 +306,3 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 	f.ETag, f.LastModified = ps.Validators.ETag, ps.Validators.LastModified
 	return sum, state, nil
 }
-
