@@ -2,9 +2,11 @@ package taxii
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -149,6 +151,16 @@ type route struct {
 // ServeHTTP authenticates the caller, negotiates the media type and
 // dispatches to the endpoint.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		// A fault must not take the connection down without an answer, nor
+		// show its details: log it and answer a TAXII error.
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.writeError(w, r, fmt.Errorf("panic serving %s %s: %v\n%s", r.Method, r.URL.Path, v, debug.Stack()))
+		}
+	}()
 	p, err := s.auth.Principal(r)
 	if err != nil {
 		s.writeError(w, r, err)
