@@ -28,7 +28,8 @@ import (
 	"time"
 )
 
-// Pattern is a parsed STIX pattern.
+// Pattern is a parsed STIX pattern. It is not changed after Parse, so one
+// Pattern may be matched from many goroutines at once.
 type Pattern struct {
 	Expr Expr // the observation expression
 
