@@ -2,6 +2,7 @@ package pattern
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -35,5 +36,34 @@ func TestMatchBounded(t *testing.T) {
 	ok, err := Match(MustParse("[a:b = 'x'] AND [a:b = 'x'] AND [a:b = 'x']"), obs[:5])
 	if !ok || err != nil {
 		t.Errorf("Match over 5 observations: %v, %v", ok, err)
+	}
+}
+
+// TestMatchConcurrent matches one Pattern from several goroutines (run
+// with -race to check that Match does not write to the Pattern).
+func TestMatchConcurrent(t *testing.T) {
+	p := MustParse("[file:name MATCHES '^x' AND file:size > 5] FOLLOWEDBY [ipv4-addr:value IN ('198.51.100.1', '198.51.100.2/32')] WITHIN 60 SECONDS")
+	obs := benchObservations(20)
+	want, err := Match(p, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for range 50 {
+				got, err := Match(p, obs)
+				if err != nil || got != want {
+					done <- fmt.Errorf("Match = %v, %v; want %v", got, err, want)
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
 	}
 }
