@@ -33,6 +33,7 @@ type model struct {
 	owner   map[string]string        // object id → authoring organisation
 	objects map[string]*stix.Object  // "id@version" → the version's JSON
 	marks   map[string]dragnet.TLP   // "id@version" → TLP named by its markings
+	revoked map[string]bool          // "id@version" → the version revokes the object
 	value   map[string]dragnet.Value // object id → the value it carries
 	subs    []modelSub
 }
@@ -178,9 +179,12 @@ func (m *model) cycle(g, member string) bool {
 
 var markings = []string{"", dragnet.TLP2Clear, dragnet.TLP2Green, dragnet.TLP2Amber, dragnet.TLP2AmberStrict, dragnet.TLP2Red, dragnet.TLP1Green, dragnet.TLP1Red}
 
-// testRandomWorlds builds random worlds and checks Collections, Objects and
+// testRandomWorlds builds random worlds (organisations, nested groups,
+// objects at every TLP in every audience, new versions, revocations,
+// re-submissions anywhere, membership changes) and checks Collections,
+// Objects (all versions and last), writes to unseen collections and
 // ValueRefs of every organisation against the model, with a fixed seed and
-// a fresh one.
+// a fresh one (logged, to replay a failure).
 func testRandomWorlds(t *testing.T, e *env) {
 	seeds := []uint64{1, uint64(time.Now().UnixNano())}
 	if s := os.Getenv("DRAGNET_TEST_SEED"); s != "" {
@@ -202,7 +206,7 @@ func testRandomWorlds(t *testing.T, e *env) {
 func randomWorld(t *testing.T, e *env, seed uint64, prefix string) {
 	r := rand.New(rand.NewPCG(seed, 0x5eed))
 	m := &model{groups: map[string][]string{}, isGroup: map[string]bool{}, owner: map[string]string{},
-		objects: map[string]*stix.Object{}, marks: map[string]dragnet.TLP{}, value: map[string]dragnet.Value{}}
+		objects: map[string]*stix.Object{}, marks: map[string]dragnet.TLP{}, value: map[string]dragnet.Value{}, revoked: map[string]bool{}}
 	orgs := map[string]*dragnet.Org{}
 	for i := 0; i < 3+r.IntN(3); i++ {
 		name := fmt.Sprintf("%s-org%d", prefix, i)
@@ -270,7 +274,12 @@ func randomWorld(t *testing.T, e *env, seed uint64, prefix string) {
 		if mk != "" {
 			refs = []string{mk}
 		}
-		m.objects[key] = obj("indicator", id[len("indicator--"):], t0.Add(time.Duration(v)*time.Hour), refs, nil)
+		var extra map[string]any
+		if v > 0 && r.IntN(4) == 0 {
+			extra = map[string]any{"revoked": true}
+			m.revoked[key] = true
+		}
+		m.objects[key] = obj("indicator", id[len("indicator--"):], t0.Add(time.Duration(v)*time.Hour), refs, extra)
 		m.marks[key] = dragnet.TLPOfMarking(mk)
 	}
 	for step := 0; step < 200; step++ {
@@ -344,13 +353,17 @@ func checkWorld(t *testing.T, e *env, m *model, seed uint64, ownOrgs []string, o
 		if !slices.Equal(got, want) {
 			t.Fatalf("seed %d: %s sees collections %v, model %v", seed, name, got, want)
 		}
-		for _, g := range groups {
-			id, ok := collections[g]
-			if !ok || slices.Contains(want, g) {
+		// Every other collection (groups it is not in, other members'
+		// own) is not found, for reading and for writing.
+		for title, id := range collections {
+			if slices.Contains(want, title) {
 				continue
 			}
 			if _, err := e.s.Objects(as(o), id, dragnet.Filter{}, false); code(err) != dragnet.ENOTFOUND {
-				t.Fatalf("seed %d: %s reads %s, which it may not: %v", seed, name, g, err)
+				t.Fatalf("seed %d: %s reads %s, which it may not: %v", seed, name, title, err)
+			}
+			if _, err := e.s.AddObjects(as(o), id, "", []*dragnet.Submission{sub(obj("indicator", uuid(999999), t0, nil, nil))}); code(err) != dragnet.ENOTFOUND {
+				t.Fatalf("seed %d: %s writes to %s, which it may not: %v", seed, name, title, err)
 			}
 		}
 		for _, aud := range want {
@@ -360,7 +373,7 @@ func checkWorld(t *testing.T, e *env, m *model, seed uint64, ownOrgs []string, o
 				if s.audience != aud {
 					continue
 				}
-				all[fmt.Sprintf("%s@%d/%v/%s", s.id, s.version, s.tlp, s.submitter)] = true
+				all[fmt.Sprintf("%s@%d/%v/%s/%v", s.id, s.version, s.tlp, s.submitter, m.revoked[fmt.Sprintf("%s@%d", s.id, s.version)])] = true
 				if v, ok := latest[s.id]; !ok || s.version > v {
 					latest[s.id] = s.version
 				}
@@ -368,7 +381,7 @@ func checkWorld(t *testing.T, e *env, m *model, seed uint64, ownOrgs []string, o
 			gotAll := map[string]bool{}
 			for _, x := range e.list(o, collections[aud], dragnet.Filter{Versions: []string{"all"}, Types: []string{"indicator"}}) {
 				v := int(x.Version.Sub(t0) / time.Hour)
-				gotAll[fmt.Sprintf("%s@%d/%v/%s", x.ID, v, x.TLP, submitterName(e, x.Submitter, orgs))] = true
+				gotAll[fmt.Sprintf("%s@%d/%v/%s/%v", x.ID, v, x.TLP, submitterName(e, x.Submitter, orgs), x.Revoked)] = true
 			}
 			if !mapsEqual(gotAll, all) {
 				t.Fatalf("seed %d: %s in %s sees\n%v\nmodel\n%v", seed, name, aud, keys(gotAll), keys(all))
