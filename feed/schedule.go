@@ -32,6 +32,9 @@ type PullState struct {
 	// Known maps MISP feed event uuids to the manifest timestamps already
 	// loaded (in and out).
 	Known map[string]int64
+	// Cursor is where an incremental source resumes (a TAXII collection's
+	// last date_added), in and out.
+	Cursor string
 	// Incremental is set by the puller when it skipped parts of the source
 	// it had already loaded (MISP feed events whose timestamp did not
 	// change): entries not seen this time are then not gone.
@@ -141,8 +144,9 @@ func (s *Scheduler) RunDue(ctx context.Context) {
 // feedState is the stored state of a feed: the ids of its entries at the
 // last pull, and the MISP feed events already loaded.
 type feedState struct {
-	IDs   []string         `json:"ids"`
-	Known map[string]int64 `json:"known,omitempty"`
+	IDs    []string         `json:"ids"`
+	Known  map[string]int64 `json:"known,omitempty"`
+	Cursor string           `json:"cursor,omitempty"`
 }
 
 func decodeState(b []byte) (*feedState, error) {
@@ -253,7 +257,7 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 	for k, v := range prev.Known {
 		known[k] = v
 	}
-	ps := &PullState{Validators: Validators{ETag: f.ETag, LastModified: f.LastModified}, Known: known}
+	ps := &PullState{Validators: Validators{ETag: f.ETag, LastModified: f.LastModified}, Known: known, Cursor: prev.Cursor}
 	sum, err := s.pull(octx, p, b, f, ps)
 	if err != nil {
 		return nil, nil, err
@@ -270,7 +274,7 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 		// must not retire everything the feed said before.
 		return nil, nil, fmt.Errorf("feed %s yielded no entries (%d rejected); keeping the last good data", f.Name, sum.Outcomes[Rejected])
 	}
-	next := &feedState{Known: ps.Known}
+	next := &feedState{Known: ps.Known, Cursor: ps.Cursor}
 	var gone []string
 	for _, id := range prev.IDs {
 		if seen[id] {

@@ -51,6 +51,9 @@ func (m *Main) runFeedAdd(ctx context.Context, args []string) error {
 	interval := fs.Duration("interval", time.Hour, "time between pulls (at least 1m)")
 	gone := fs.String("gone", "revoke", "what becomes of entries gone from the feed: revoke, expire or keep")
 	disabled := fs.Bool("disabled", false, "add the feed disabled (not pulled by the schedule)")
+	taxiiColl := fs.String("taxii-collection", "", "with --format taxii: the remote collection id (--url is the TAXII server)")
+	taxiiUser := fs.String("taxii-user", "", "with --format taxii: HTTP Basic user (a Dragnet hub's organisation name)")
+	taxiiToken := fs.String("taxii-token", "", "with --format taxii: the token (Basic password, or Bearer without --taxii-user)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -66,6 +69,12 @@ func (m *Main) runFeedAdd(ctx context.Context, args []string) error {
 	s, err := f.settings()
 	if err != nil {
 		return err
+	}
+	if s.Format == input.FormatTAXII {
+		if *taxiiColl == "" {
+			return dragnet.Errorf(dragnet.EINVALID, "--format taxii needs --taxii-collection")
+		}
+		s.Collection, s.User, s.Token = *taxiiColl, *taxiiUser, *taxiiToken
 	}
 	settings, _ := json.Marshal(s)
 	st, err := m.openStore(ctx, f.sf)
@@ -96,7 +105,7 @@ func (m *Main) runFeedAdd(ctx context.Context, args []string) error {
 
 func feedJSON(f *dragnet.Feed) map[string]any {
 	out := map[string]any{
-		"name": f.Name, "org": f.OrgName, "collection": f.CollectionID, "url": f.URL, "settings": json.RawMessage(orEmpty(f.Settings)),
+		"name": f.Name, "org": f.OrgName, "collection": f.CollectionID, "url": f.URL, "settings": redacted(f.Settings),
 		"tlp": f.TLP.String(), "interval": f.Interval.String(), "gone": f.Gone, "enabled": f.Enabled, "created": f.Created,
 		"next_due": feed.Due(f),
 	}
@@ -115,9 +124,14 @@ func feedJSON(f *dragnet.Feed) map[string]any {
 	return out
 }
 
-func orEmpty(s string) string {
-	if s == "" {
-		return "{}"
+// redacted returns a feed's settings with its TAXII token hidden.
+func redacted(settings string) any {
+	s, err := input.ParseSettings(settings)
+	if err != nil {
+		return settings
+	}
+	if s.Token != "" {
+		s.Token = "(set)"
 	}
 	return s
 }

@@ -104,7 +104,7 @@ func (f *ingestFlags) settings() (input.Settings, error) {
 	if s.Format == "" {
 		s.Format = "auto"
 	}
-	if s.Format != "auto" {
+	if s.Format != "auto" && s.Format != input.FormatTAXII {
 		if _, err := s.Decoder(s.Format); err != nil {
 			return s, err
 		}

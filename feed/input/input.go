@@ -17,12 +17,15 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/feed"
 	"github.com/dragnet-intel/dragnet/feed/csv"
 	"github.com/dragnet-intel/dragnet/feed/misp"
 	fstix "github.com/dragnet-intel/dragnet/feed/stix"
+	ftaxii "github.com/dragnet-intel/dragnet/feed/taxii"
+	"github.com/dragnet-intel/dragnet/taxii"
 )
 
 // Settings say how to read a location. They are stored with a scheduled
@@ -38,6 +41,12 @@ type Settings struct {
 	Exclude      string   `json:"exclude,omitempty"`
 	NoHeader     bool     `json:"no_header,omitempty"`
 	Labels       []string `json:"labels,omitempty"`
+	// TAXII: the collection id at the URL (the server's address or its
+	// discovery URL), and the credentials: HTTP Basic with User, else
+	// Bearer.
+	Collection string `json:"collection,omitempty"`
+	User       string `json:"user,omitempty"`
+	Token      string `json:"token,omitempty"`
 }
 
 // FromPreset returns the settings of a MISP default-feed preset.
@@ -62,6 +71,8 @@ func (s Settings) Decoder(format string) (feed.Decoder, error) {
 		return &fstix.Decoder{}, nil
 	case feed.FormatMISP:
 		return &misp.Decoder{}, nil
+	case FormatTAXII:
+		return nil, dragnet.Errorf(dragnet.EINVALID, "format taxii is for scheduled feeds (dragnet feed add --format taxii --collection ID)")
 	case feed.FormatCSV, feed.FormatText:
 		cfg := csv.Config{Text: format == feed.FormatText, ValueColumns: s.ValueColumns, NoHeader: s.NoHeader, Labels: s.Labels}
 		if s.Delimiter != "" {
@@ -86,7 +97,7 @@ func (s Settings) Decoder(format string) (feed.Decoder, error) {
 		}
 		return &csv.Decoder{Config: cfg}, nil
 	}
-	return nil, dragnet.Errorf(dragnet.EINVALID, "format %q is not one of auto, stix, misp, csv, text", format)
+	return nil, dragnet.Errorf(dragnet.EINVALID, "format %q is not one of auto, stix, misp, csv, text, taxii", format)
 }
 
 // Options are the run's collaborators.
@@ -272,6 +283,9 @@ func Pull(client *http.Client) feed.Puller {
 		if err != nil {
 			return nil, dragnet.Errorf(dragnet.EINVALID, "feed %s: %v", f.Name, err)
 		}
+		if s.Format == FormatTAXII {
+			return pullTAXII(ctx, client, p, b, f, s, st)
+		}
 		isManifest := strings.HasSuffix(strings.SplitN(f.URL, "?", 2)[0], "manifest.json")
 		if !feed.IsURL(f.URL) || isManifest {
 			if isManifest || isMISPFeedDir(f.URL) {
@@ -308,4 +322,29 @@ func isMISPFeedDir(loc string) bool {
 	}
 	_, err := os.Stat(filepath.Join(loc, "manifest.json"))
 	return err == nil
+}
+
+// FormatTAXII reads a remote TAXII 2.1 collection (scheduled feeds only).
+const FormatTAXII = "taxii"
+
+// pullTAXII reads what the collection added since the feed's cursor.
+func pullTAXII(ctx context.Context, client *http.Client, p *feed.Pipeline, b *feed.Builder, f *dragnet.Feed, s Settings, st *feed.PullState) (*feed.Summary, error) {
+	if s.Collection == "" {
+		return nil, dragnet.Errorf(dragnet.EINVALID, "feed %s: a TAXII feed needs a collection id", f.Name)
+	}
+	c, err := taxii.NewClient(f.URL, taxii.ClientOptions{HTTPClient: client, User: s.User, Token: s.Token})
+	if err != nil {
+		return nil, dragnet.Errorf(dragnet.EINVALID, "feed %s: %v", f.Name, err)
+	}
+	since, err := ftaxii.ParseCursor(st.Cursor)
+	if err != nil {
+		since = time.Time{}
+	}
+	dec := &ftaxii.Decoder{Client: c, Collection: s.Collection, Since: since}
+	st.Incremental = true // only what was added since; nothing is "gone"
+	sum, err := p.Run(ctx, dec, strings.NewReader(""), b, f.URL)
+	if err == nil {
+		st.Cursor = ftaxii.FormatCursor(dec.Last)
+	}
+	return sum, err
 }

@@ -72,6 +72,11 @@ func is20(raw []byte) bool {
 	return probe.SpecVersion == nil && probe.Type != "" && stix.KindOf(probe.Type) != stix.KindSCO
 }
 
+// Items decodes and validates one STIX object (as a bundle or a TAXII
+// envelope holds it) into Items: the object, and the SCOs a STIX 2.0
+// observed-data carried. where names the object in its input.
+func Items(where string, raw json.RawMessage) []*feed.Item { return items(where, raw) }
+
 // items decodes and validates one object of a bundle (upgrading a 2.0
 // one, whose observed-data may yield SCOs too). The first item is the
 // entry.
