@@ -2,6 +2,16 @@
 // that keeps each object's original JSON, validation against the
 // specification's MUST rules and the official JSON schemas, and
 // deterministic identifiers for cyber-observable objects.
+//
+// The stored form of an object is always its JSON as received (Object.Raw).
+// Decode reads the common properties; Validate applies the specification
+// (see its doc for the rules, and ValidationError for how problems are
+// named); Typed and As read Raw into the struct of the object's type.
+// DecodeBundle streams a bundle's objects. SCOID and its helpers compute
+// deterministic SCO identifiers (section 2.9); TLPMarkingDefinitions gives
+// the fixed TLP 1.0 and 2.0 marking definitions; Upgrade20 turns a STIX 2.0
+// object into STIX 2.1. The object model the validator and the typed structs
+// follow is spec.txt, one line per property of the specification.
 package stix
 
 import (
