@@ -123,7 +123,12 @@ func matchLine(line []byte) (bool, error) {
 		}
 		obs = append(obs, o...)
 	}
-	return pattern.Match(p, obs)
+	ok, err := pattern.Match(p, obs)
+	var pe *pattern.Error
+	if errors.As(err, &pe) {
+		return false, fmt.Errorf("pattern: %v", pe)
+	}
+	return ok, err
 }
 
 // maxLine bounds one input line of the pattern commands.
