@@ -10,10 +10,13 @@ import (
 	"github.com/dragnet-intel/dragnet"
 )
 
-// AuditAdmin records an administrative action by the principal in ctx
-// with its outcome. Auditing is best effort on the answer path: a failure
-// to audit is logged, and the action (already done) is not undone.
+// AuditAdmin records a refused or failed administrative action by the
+// principal in ctx. Stores record the actions that succeed, in the same
+// transaction; what they refuse rolls back, so the caller records it here.
 func AuditAdmin(r *http.Request, store dragnet.Store, action, target string, err error) error {
+	if err == nil {
+		return nil
+	}
 	p, _ := dragnet.PrincipalFrom(r.Context())
 	e := &dragnet.AuditEvent{Action: action, Target: target, Outcome: "ok", Remote: p.Remote, TokenID: p.TokenID}
 	if p.Org != nil {

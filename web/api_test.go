@@ -134,6 +134,9 @@ func TestAdminAPI(t *testing.T) {
 			t.Errorf("audit lacks %s; has %v", want, actions)
 		}
 	}
+	if actions["org.create/ok"] != 2 {
+		t.Errorf("audit has %d org.create/ok events for 2 organisations created", actions["org.create/ok"])
+	}
 	code, v = admin.do("GET", "/api/v1/audit", nil)
 	if code != 200 {
 		t.Fatalf("org admin reading audit: %d %v", code, v)

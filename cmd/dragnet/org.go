@@ -66,16 +66,16 @@ func (m *Main) runOrgList(ctx context.Context, args []string) error {
 	return nil
 }
 
-// auditAdmin records an administrative action done on the store directly
-// (by the system, from the command line) and returns err, or the audit
-// failure when the action succeeded but could not be recorded.
+// auditAdmin records a failed administrative action done on the store
+// directly (by the system, from the command line) and returns err. Stores
+// record the actions that succeed, in the same transaction.
 func (m *Main) auditAdmin(ctx context.Context, st dragnet.Store, action, target string, err error) error {
-	e := &dragnet.AuditEvent{OrgName: "system", Action: action, Target: target, Outcome: "ok", Remote: "cli"}
-	if err != nil {
-		e.Outcome, e.Detail = "error", userMessage(err)
+	if err == nil {
+		return nil
 	}
-	if aerr := st.Audit(ctx, e); aerr != nil && err == nil {
-		return fmt.Errorf("recording the audit event: %w", aerr)
+	e := &dragnet.AuditEvent{OrgName: "system", Action: action, Target: target, Outcome: "error", Remote: "cli", Detail: userMessage(err)}
+	if aerr := st.Audit(ctx, e); aerr != nil {
+		m.Logger.Error("recording the audit event", "err", aerr)
 	}
 	return err
 }
