@@ -256,3 +256,28 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzText fuzzes the free-text decoder (and the refanging and value
+// recognition under it): no input may panic, every line that yields no
+// value is a rejection naming its line, and every object is valid JSON.
+func FuzzText(f *testing.F) {
+	f.Add("8.8.8.8 8.8.4.4")
+	f.Add("seen hxxps://bad[.]example[.]org/a today\nnothing here\n1.10.16.0/20 ; SBL256894\n")
+	f.Add("[2001:db8::1]:443 a@b[.]c d41d8cd98f00b204e9800998ecf8427e\r\n# comment\n")
+	f.Add("hXXp[:]//x(.)y[/]z fxp://a.b")
+	f.Fuzz(func(t *testing.T, in string) {
+		d := &Decoder{Config: Config{Text: true}}
+		err := d.Decode(context.Background(), strings.NewReader(in), testBuilder(), func(it *feed.Item) error {
+			if it.Err != nil && !strings.HasPrefix(it.Where, "line ") {
+				t.Fatalf("rejection without a line: %q", it.Where)
+			}
+			if it.Object != nil && !json.Valid(it.Object.Raw) {
+				t.Fatalf("invalid JSON %s", it.Object.Raw)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

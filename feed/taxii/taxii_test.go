@@ -14,6 +14,7 @@ import (
 	"github.com/dragnet-intel/dragnet/feed"
 	fstix "github.com/dragnet-intel/dragnet/feed/stix"
 	ftaxii "github.com/dragnet-intel/dragnet/feed/taxii"
+	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
 	"github.com/dragnet-intel/dragnet/sqlite"
 	"github.com/dragnet-intel/dragnet/taxii"
 )
@@ -69,7 +70,7 @@ func (n *node) load(t *testing.T, file string) int {
 
 func TestPullCollection(t *testing.T) {
 	remote := newNode(t, "NCSC-NL")
-	stored := remote.load(t, "../../../../shared/testdata/stix-examples/cti-stix2-json-schemas/threat-reports/apt1.json")
+	stored := remote.load(t, sharedtestdata.Path(t, "stix-examples/cti-stix2-json-schemas/threat-reports/apt1.json"))
 	srv := httptest.NewServer(taxii.NewServer(remote.db, auth.New(remote.db, auth.Options{}), taxii.Config{}))
 	defer srv.Close()
 
