@@ -70,12 +70,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	s.writeErrorResource(w, status, code, msg, errID)
 }
 
-// writeStatusError answers with a TAXII error resource of the given HTTP
-// status and code.
+// writeErrorResource answers with a TAXII error resource of the given
+// HTTP status and code.
 func (s *Server) writeErrorResource(w http.ResponseWriter, status int, code, msg, errID string) {
 	if status == http.StatusUnauthorized {
 		w.Header().Add("WWW-Authenticate", `Basic realm="dragnet"`)
 		w.Header().Add("WWW-Authenticate", `Bearer realm="dragnet"`)
+	}
+	if status == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", "1")
 	}
 	title := errorTitles[status]
 	if title == "" {

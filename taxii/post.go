@@ -58,10 +58,12 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 			s.jobs.Done()
 		}
 	}()
+	wait, cancelWait := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancelWait()
 	select {
 	case s.ingests <- struct{}{}:
-	case <-ctx.Done():
-		s.writeError(w, r, ctx.Err())
+	case <-wait.Done():
+		s.writeError(w, r, wait.Err())
 		return
 	}
 	defer func() {
@@ -103,7 +105,9 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 	if len(pendings) > 0 {
 		st.Status = "pending"
 	}
-	if err := s.store.CreateStatus(ctx, st); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, s.cfg.RequestTimeout)
+	defer cancel()
+	if err := s.store.CreateStatus(sctx, st); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

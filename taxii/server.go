@@ -37,8 +37,10 @@ type Config struct {
 	// 100 MiB.
 	MaxContentLength int64
 	// RequestTimeout bounds each request's work; a request that exceeds it
-	// gets 503. Default 60 s. Storing a posted envelope continues after the
-	// 202 answer and is not bound by it.
+	// gets 503. Default 60 s. For a POST it bounds the wait for a turn and
+	// the work after the body is read, not the reading itself (that is the
+	// http.Server's ReadTimeout), and storing a posted envelope continues
+	// after the 202 answer, unbound by it.
 	RequestTimeout time.Duration
 	PageLimit      int // objects per page when the client gives no limit; default 1000
 	MaxPageLimit   int // largest limit honoured; default 10000
@@ -171,8 +173,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"the Accept header allows no media type this server serves; ask for "+MediaType, "")
 		return
 	}
-	ctx, cancel := context.WithTimeout(dragnet.WithPrincipal(r.Context(), p), s.cfg.RequestTimeout)
-	defer cancel()
+	ctx := dragnet.WithPrincipal(r.Context(), p)
+	if r.Method != http.MethodPost {
+		// A POST's body may take long to arrive over a slow link (the
+		// http.Server's ReadTimeout bounds that); postObjects bounds the
+		// work before and after reading it.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.RequestTimeout)
+		defer cancel()
+	}
 	r = r.WithContext(ctx)
 
 	segs, ok := pathSegments(r.URL.Path)
