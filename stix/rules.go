@@ -2,7 +2,6 @@ package stix
 
 import (
 	"encoding/json"
-	"net/mail"
 	"net/netip"
 	"net/url"
 	"slices"
@@ -115,10 +114,8 @@ var typeRules = map[string]func(*checker){
 	},
 	"email-addr": func(c *checker) {
 		// 6.5: value is one RFC 5322 addr-spec, without a display name.
-		if s, ok := c.obj["value"].(string); ok {
-			if a, err := mail.ParseAddress(s); err != nil || a.Name != "" || a.Address != s {
-				c.add("value", RuleValue, "%q is not an e-mail address (an RFC 5322 addr-spec)", s)
-			}
+		if s, ok := c.obj["value"].(string); ok && emailFormat().Validate(s) != nil {
+			c.add("value", RuleValue, "%q is not an e-mail address (an RFC 5322 addr-spec)", s)
 		}
 	},
 	"ipv4-addr": func(c *checker) { c.checkAddress(false) },
@@ -163,10 +160,8 @@ var typeRules = map[string]func(*checker){
 	"x509-certificate":     atLeastOneProperty,
 	"url": func(c *checker) {
 		// 6.15: a URL as RFC 3986 defines it; at least a scheme.
-		if s, ok := c.obj["value"].(string); ok {
-			if u, err := url.Parse(s); err != nil || u.Scheme == "" {
-				c.add("value", RuleValue, "%q is not an absolute URL", s)
-			}
+		if s, ok := c.obj["value"].(string); ok && !absoluteURL(s) {
+			c.add("value", RuleValue, "%q is not an absolute URL (RFC 3986)", s)
 		}
 	},
 	"marking-definition": checkMarkingDefinition,
@@ -302,6 +297,9 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 		if !d && !u && !e {
 			c.add(path, RuleExternalRef, "one of description, url or external_id must be present")
 		}
+		if s, ok := m["url"].(string); ok && !absoluteURL(s) {
+			c.add(joinPath(path, "url"), RuleValue, "%q is not an absolute URL (RFC 3986)", s)
+		}
 		src, _ := m["source_name"].(string)
 		id, _ := m["external_id"].(string)
 		switch src {
@@ -399,6 +397,12 @@ func (c *checker) checkObservables(dict map[string]any) {
 			}
 		}
 	}
+}
+
+// absoluteURL reports whether s parses as a URL with a scheme.
+func absoluteURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Scheme != ""
 }
 
 func seenOrder(c *checker) {

@@ -116,6 +116,18 @@ func NewValidator(mode SchemaMode) (*Validator, error) {
 	return v, nil
 }
 
+// emailFormat checks the JSON-schema "email" format (RFC 5321/5322
+// addr-spec, the domain a host name or an address literal): the check the
+// official schemas apply to email-addr values, for the hand-written rules.
+var emailFormat = sync.OnceValue(func() *jsonschema.Schema {
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("email.json", map[string]any{"type": "string", "format": "email"}); err != nil {
+		panic(err)
+	}
+	return c.MustCompile("email.json")
+})
+
 // schemaPrinter renders schema error messages.
 var schemaPrinter = message.NewPrinter(language.English)
 
