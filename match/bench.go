@@ -95,19 +95,22 @@ func Bench(cfg BenchConfig) (*BenchReport, error) {
 	return rep, nil
 }
 
-// rates measures two lookup loops over the same queries and returns the
-// best rate of each, and the hits each found in one full pass. It runs
-// them alternately over chunks of the query set (about a millisecond of
-// work each) until d has passed and every chunk was measured at least
-// twice. Time is the CPU time of the benchmark's thread where the system
-// reports it (Linux), else wall time: on a shared machine, time the core
-// spends on other processes is not lookup time. The best chunk is the one
-// least disturbed by others' use of the caches; alternating exposes both
-// loops to the same disturbance, and every query is measured.
-func rates[Q any](qs []Q, d time.Duration, ours, base func([]Q) int) (oursRate, baseRate float64, hits, baseHits int) {
+// rates measures lookup loops over the same queries and returns the best
+// rate of each, and the hits each found in one full pass. It runs them in
+// turn over chunks of the query set (about a millisecond of work each)
+// until d has passed and every chunk was measured at least twice. Time is
+// the CPU time of the benchmark's thread where the system reports it
+// (Linux), else wall time: on a shared machine, time the core spends on
+// other processes is not lookup time. The best chunk is the one least
+// disturbed by others' use of the caches; taking turns exposes every loop
+// to the same disturbance, and every query is measured.
+func rates[Q any](qs []Q, d time.Duration, fs ...func([]Q) int) (best []float64, hits []int) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	hits, baseHits = ours(qs), base(qs)
+	best, hits = make([]float64, len(fs)), make([]int, len(fs))
+	for i, f := range fs {
+		hits[i] = f(qs)
+	}
 	const chunk = 1 << 14
 	nchunks := (len(qs) + chunk - 1) / chunk
 	timed := func(f func([]Q) int, c []Q) float64 {
@@ -126,10 +129,11 @@ func rates[Q any](qs []Q, d time.Duration, ours, base func([]Q) int) (oursRate, 
 	start := time.Now()
 	for i := 0; i < 2*nchunks || time.Since(start) < d; i++ {
 		c := qs[i%nchunks*chunk : min(len(qs), (i%nchunks+1)*chunk)]
-		oursRate = max(oursRate, timed(ours, c))
-		baseRate = max(baseRate, timed(base, c))
+		for k, f := range fs {
+			best[k] = max(best[k], timed(f, c))
+		}
 	}
-	return
+	return best, hits
 }
 
 // mixed builds a query stream of nq queries, hitPermille of them from hit
@@ -191,10 +195,10 @@ func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep
 			}
 			return n
 		}
-		var hits, bhits int
-		*m.ours, *m.base, hits, bhits = rates(qs, cfg.Duration, ours, base)
-		if hits != bhits {
-			return fmt.Errorf("ipv4 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		r, hits := rates(qs, cfg.Duration, ours, base)
+		*m.ours, *m.base = r[0], r[1]
+		if hits[0] != hits[1] {
+			return fmt.Errorf("ipv4 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits[0], hits[1])
 		}
 	}
 	return nil
@@ -253,10 +257,10 @@ func benchDomain(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, r
 			}
 			return n
 		}
-		var hits, bhits int
-		*m.ours, *m.base, hits, bhits = rates(qs, cfg.Duration, ours, base)
-		if hits != bhits {
-			return fmt.Errorf("domain stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		r, hits := rates(qs, cfg.Duration, ours, base)
+		*m.ours, *m.base = r[0], r[1]
+		if hits[0] != hits[1] {
+			return fmt.Errorf("domain stream (%d‰ hits): index found %d hits, map %d", m.permille, hits[0], hits[1])
 		}
 	}
 	return nil
@@ -300,10 +304,10 @@ func benchSHA256(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, r
 			}
 			return n
 		}
-		var hits, bhits int
-		*m.ours, *m.base, hits, bhits = rates(qs, cfg.Duration, ours, base)
-		if hits != bhits {
-			return fmt.Errorf("sha256 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits, bhits)
+		r, hits := rates(qs, cfg.Duration, ours, base)
+		*m.ours, *m.base = r[0], r[1]
+		if hits[0] != hits[1] {
+			return fmt.Errorf("sha256 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits[0], hits[1])
 		}
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -211,24 +212,6 @@ var hexTable = func() (t [256]byte) {
 func (c *compiler) build() *Index {
 	ix := &Index{seed: c.seed, suppress: c.suppress, entries: c.n}
 	var recs []rec
-	ix.ipv4 = buildTable(sortKeyed(c.ipv4, &recs))
-	c.ipv4 = nil
-	ix.ipv6 = buildTable(sortKeyed(c.ipv6, &recs))
-	c.ipv6 = nil
-	ix.domain = buildTable(sortKeyed(c.domain, &recs))
-	c.domain = nil
-	ix.url = buildTable(sortKeyed(c.url, &recs))
-	c.url = nil
-	ix.email = buildTable(sortKeyed(c.email, &recs))
-	c.email = nil
-	ix.md5 = buildTable(sortKeyed(c.md5, &recs))
-	c.md5 = nil
-	ix.sha1 = buildTable(sortKeyed(c.sha1, &recs))
-	c.sha1 = nil
-	ix.sha256 = buildTable(sortKeyed(c.sha256, &recs))
-	c.sha256 = nil
-	ix.sha512 = buildTable(sortKeyed(c.sha512, &recs))
-	c.sha512 = nil
 	if len(c.cidr) > 0 {
 		slices.SortFunc(c.cidr, func(a, b pendingPrefix) int { return a.pfx.Compare(b.pfx) })
 		ix.cidr = new(bart.Table[uint32])
@@ -249,9 +232,58 @@ func (c *compiler) build() *Index {
 		}
 		c.cidr = nil
 	}
+	ix.ipv4 = buildTable(sortKeyed(c.ipv4, &recs))
+	ix.buildIP4Filter()
+	c.ipv4 = nil
+	ix.ipv6 = buildTable(sortKeyed(c.ipv6, &recs))
+	c.ipv6 = nil
+	ix.domain = buildTable(sortKeyed(c.domain, &recs))
+	c.domain = nil
+	ix.url = buildTable(sortKeyed(c.url, &recs))
+	c.url = nil
+	ix.email = buildTable(sortKeyed(c.email, &recs))
+	c.email = nil
+	ix.md5 = buildTable(sortKeyed(c.md5, &recs))
+	c.md5 = nil
+	ix.sha1 = buildTable(sortKeyed(c.sha1, &recs))
+	c.sha1 = nil
+	ix.sha256 = buildTable(sortKeyed(c.sha256, &recs))
+	c.sha256 = nil
+	ix.sha512 = buildTable(sortKeyed(c.sha512, &recs))
+	c.sha512 = nil
 	ix.recs = slices.Clone(recs)
 	ix.ids = slices.Clone(c.ids)
 	return ix
+}
+
+// buildIP4Filter builds the one filter IPv4 lookups read: in the block
+// of an address's /24, the bits of the address if it is an exact
+// indicator, and the bits of the /24 itself if a CIDR indicator covers or
+// touches it. A lookup so learns both from a single read of half a cache
+// line, instead of reading a filter and the /24 bitmap apart.
+func (ix *Index) buildIP4Filter() {
+	marked := 0
+	for _, w := range ix.cidr24 {
+		marked += bits.OnesCount64(w)
+	}
+	ix.ip4f = newBloom(len(ix.ipv4.slots) + marked)
+	if len(ix.ip4f.blocks) == 0 {
+		return
+	}
+	for _, s := range ix.ipv4.slots {
+		if s.r.flags&recUsed != 0 {
+			ix.ip4f.block(hash32(s.key >> 8)).set(uint32(hash32(s.key)))
+		}
+	}
+	for i, w := range ix.cidr24 {
+		for w != 0 {
+			b := uint32(i*64 + bits.TrailingZeros64(w))
+			w &= w - 1
+			bh := hash32(b)
+			ix.ip4f.block(bh).set(uint32(bh))
+		}
+	}
+	ix.ipv4.filter = bloom{}
 }
 
 // markCIDR24 sets the bits of the /24 blocks p covers or lies in.

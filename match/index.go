@@ -60,7 +60,8 @@ type Index struct {
 	ids  []byte // indicator ids that are not "indicator--<uuid>"
 	seed maphash.Seed
 
-	ipv4   table[uint32]
+	ipv4   table[uint32] // filtered by ip4f, not by its own filter
+	ip4f   bloom         // exact IPv4 keys and CIDR-marked /24 blocks; see ip4Probe
 	ipv6   table[[2]uint64]
 	domain table[uint64]
 	url    table[uint64]
@@ -151,7 +152,7 @@ func Entries(es []Entry) iter.Seq2[Entry, error] {
 // Bytes returns the memory the index holds, in bytes (the record arena,
 // tables, filters and an estimate for the CIDR trie).
 func (ix *Index) Bytes() int {
-	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.ids) + len(ix.cidr24)*8
+	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.ids) + len(ix.cidr24)*8 + ix.ip4f.bytes()
 	n += tableBytes(&ix.ipv4) + tableBytes(&ix.ipv6) + tableBytes(&ix.domain) +
 		tableBytes(&ix.url) + tableBytes(&ix.email) + tableBytes(&ix.md5) +
 		tableBytes(&ix.sha1) + tableBytes(&ix.sha256) + tableBytes(&ix.sha512)

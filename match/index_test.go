@@ -201,7 +201,7 @@ func TestRandomAgainstMap(t *testing.T) {
 		want[v] = append(want[v], e)
 	}
 	ix := mustCompile(t, es, nil)
-	if ix.ipv4.filter.bytes() == 0 || ix.domain.filter.bytes() == 0 {
+	if ix.ip4f.bytes() == 0 || ix.domain.filter.bytes() == 0 {
 		t.Fatal("filters were not built")
 	}
 	for i := 0; i < 20000; i++ {
@@ -228,18 +228,17 @@ func TestRandomAgainstMap(t *testing.T) {
 	}
 }
 
-func TestFuseFilter(t *testing.T) {
+func TestBloomFilter(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, n := range []int{0, 1, 255, 256, 1000, 100000} {
+		f := newBloom(n)
 		keys := make([]uint64, n)
 		for i := range keys {
 			keys[i] = rng.Uint64()
+			f.add(keys[i])
 		}
-		slices.Sort(keys)
-		keys = slices.Compact(keys)
-		f := buildFuse8(keys)
 		if n >= minFilterKeys && f.bytes() == 0 {
-			t.Fatalf("n=%d: construction failed", n)
+			t.Fatalf("n=%d: no filter", n)
 		}
 		for _, k := range keys {
 			if !f.mayContain(k) {
@@ -254,11 +253,10 @@ func TestFuseFilter(t *testing.T) {
 					fp++
 				}
 			}
-			if rate := float64(fp) / probes; rate > 0.006 {
-				t.Errorf("n=%d: false-positive rate %.4f, want about 1/256", n, rate)
-			}
-			if bpk := float64(f.bytes()*8) / float64(n); n >= 100000 && bpk > 10 {
-				t.Errorf("n=%d: %.1f bits per key", n, bpk)
+			if rate := float64(fp) / probes; rate > 0.01 {
+				t.Errorf("n=%d: false-positive rate %.4f", n, rate)
+			} else {
+				t.Logf("n=%d: false-positive rate %.4f at %d bits per key", n, rate, f.bytes()*8/n)
 			}
 		}
 	}

@@ -98,13 +98,14 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	inCIDR := false
 	if a.Is4() {
 		k := ip4Key(a)
-		// The bitmap is read before the table so that its cache miss
-		// overlaps the table's instead of following it.
-		if ix.cidr24 != nil {
+		exact, block := ix.ip4Probe(k)
+		if block && ix.cidr24 != nil {
 			b := k >> 8
 			inCIDR = ix.cidr24[b>>6]&(1<<(b&63)) != 0
 		}
-		ref = ix.ipv4.get(k, hash32(k))
+		if exact {
+			ref = ix.ipv4.get(k, hash32(k))
+		}
 	} else if a.Is6() {
 		a = a.WithZone("")
 		k := ip6Key(a)
@@ -135,6 +136,18 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 		dst = ix.filterSuppressed(dst, n, dragnet.Value{Kind: kind, Value: a.String()})
 	}
 	return dst
+}
+
+// ip4Probe reads the IPv4 filter block of k's /24 and reports whether k
+// may be an exact indicator and whether a CIDR indicator may cover or
+// touch its /24. Without a filter both may be.
+func (ix *Index) ip4Probe(k uint32) (exact, block bool) {
+	if len(ix.ip4f.blocks) == 0 {
+		return len(ix.ipv4.slots) > 0, true
+	}
+	bh := hash32(k >> 8)
+	blk := ix.ip4f.block(bh)
+	return blk.has(uint32(hash32(k))), blk.has(uint32(bh))
 }
 
 // AppendDomain appends the hits of a DNS name and of each of its parent
@@ -249,29 +262,39 @@ func (ix *Index) AppendEmail(dst []Hit, addr string, access *dragnet.Access) []H
 // AppendHash appends the hits of a file hash of the given kind written in
 // hex (either case).
 func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, access *dragnet.Access) []Hit {
-	var buf [64]byte
+	var key [64]byte
+	var n int
+	switch kind {
+	case dragnet.ValueMD5:
+		n = 16
+	case dragnet.ValueSHA1:
+		n = 20
+	case dragnet.ValueSHA256:
+		n = 32
+	case dragnet.ValueSHA512:
+		n = 64
+	default:
+		return dst
+	}
+	if !decodeHex(key[:n], hexd) {
+		return dst
+	}
+	return ix.appendHashKey(dst, kind, &key, hexd, access)
+}
+
+// appendHashKey looks up a decoded hash (the first bytes of key, as many
+// as kind has); hexd is its text, reported as the matched value.
+func (ix *Index) appendHashKey(dst []Hit, kind dragnet.ValueKind, key *[64]byte, hexd string, access *dragnet.Access) []Hit {
 	var ref *rec
 	switch kind {
 	case dragnet.ValueMD5:
-		if !decodeHex(buf[:16], hexd) {
-			return dst
-		}
-		ref = ix.md5.get([16]byte(buf[:16]), hashDigest(buf[:16]))
+		ref = ix.md5.get([16]byte(key[:16]), hashDigest(key[:16]))
 	case dragnet.ValueSHA1:
-		if !decodeHex(buf[:20], hexd) {
-			return dst
-		}
-		ref = ix.sha1.get([20]byte(buf[:20]), hashDigest(buf[:20]))
+		ref = ix.sha1.get([20]byte(key[:20]), hashDigest(key[:20]))
 	case dragnet.ValueSHA256:
-		if !decodeHex(buf[:32], hexd) {
-			return dst
-		}
-		ref = ix.sha256.get([32]byte(buf[:32]), hashDigest(buf[:32]))
+		ref = ix.sha256.get([32]byte(key[:32]), hashDigest(key[:32]))
 	case dragnet.ValueSHA512:
-		if !decodeHex(buf[:64], hexd) {
-			return dst
-		}
-		ref = ix.sha512.get(buf, hashDigest(buf[:]))
+		ref = ix.sha512.get(*key, hashDigest(key[:]))
 	}
 	if ref == nil {
 		return dst

@@ -3,17 +3,16 @@ package match
 import (
 	"encoding/binary"
 	"math/bits"
-	"slices"
 )
 
 // A table is an exact set of fixed-size keys with open addressing (linear
-// probing) behind a binary fuse filter. It holds no pointers: the garbage
+// probing) behind a split block Bloom filter. It holds no pointers: the garbage
 // collector never scans it, however many keys it has. A slot holds its
 // key's record inline, so a hit costs one memory access after the filter;
 // a key carried by several indicators holds instead an overflow record
 // naming the first of its records in the index's record arena.
 type table[K comparable] struct {
-	filter fuse8
+	filter bloom
 	slots  []slot[K]
 }
 
@@ -56,9 +55,10 @@ func buildTable[K comparable](ks []keyed[K]) table[K] {
 		t.slots[j] = slot[K]{key: ks[i].key, r: ks[i].r}
 		t.slots[j].r.flags |= recUsed
 	}
-	slices.Sort(hs)
-	hs = slices.Compact(hs)
-	t.filter = buildFuse8(hs)
+	t.filter = newBloom(len(hs))
+	for _, h := range hs {
+		t.filter.add(h)
+	}
 	return t
 }
 
@@ -112,4 +112,15 @@ func hashDigest(b []byte) uint64 {
 		h = bits.RotateLeft64(h, 23) ^ binary.LittleEndian.Uint64(b[i:i+8])
 	}
 	return murmur64(h)
+}
+
+// murmur64 is MurmurHash3's 64-bit finaliser: a bijection whose every
+// output bit depends on every input bit.
+func murmur64(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
