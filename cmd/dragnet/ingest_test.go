@@ -37,8 +37,10 @@ func TestIngest(t *testing.T) {
 	dir := t.TempDir()
 	run(t, "org", "add", "--data", dir, "--name", "CERT-EX", "--country", "DE", "--kind", "cert")
 	wl := filepath.Join(sharedTestdata, "misp-warninglists")
-	inputs := []string{filepath.Join(sharedTestdata, "feeds", "abuse.ch"), filepath.Join(sharedTestdata, "feeds", "infoblox-csv"),
-		filepath.Join(sharedTestdata, "misp-events", "infoblox-feed"), filepath.Join(sharedTestdata, "misp-events", "pymisp")}
+	// Every file of the shared feeds and MISP events: those that are not
+	// intelligence (MISP's feed metadata, JSON schemas) are rejected whole,
+	// with a reason.
+	inputs := []string{filepath.Join(sharedTestdata, "feeds"), filepath.Join(sharedTestdata, "misp-events")}
 	args := append([]string{"--data", dir, "--org", "CERT-EX", "--warninglists", wl, "--tlp", "green"}, inputs...)
 	s := ingestJSON(t, args...)
 	sum := 0
@@ -54,6 +56,15 @@ func TestIngest(t *testing.T) {
 	for _, p := range s.Problems {
 		if p.Source == "" || p.Where == "" || p.Reason == "" {
 			t.Errorf("problem without source, place or reason: %+v", p)
+		}
+	}
+	for _, name := range []string{"defaults.json", "feed-metadata/schema.json", "misp-format-2.4-schema-lax.json", "misp-format-2.4-schema.json"} {
+		found := false
+		for _, p := range s.Problems {
+			found = found || strings.HasSuffix(p.Source, filepath.Base(name))
+		}
+		if !found && !strings.Contains(name, "/") {
+			t.Errorf("%s (not intelligence) is not reported as rejected", name)
 		}
 	}
 	// Loading again creates nothing.
