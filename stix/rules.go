@@ -324,6 +324,16 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 			c.add(joinPath(path, "lang"), RuleValue, "%q is not an RFC 5646 language code", l)
 		}
 	},
+	"registry-value": func(c *checker, path string, m map[string]any) {
+		// 6.17.2: a registry value has at least one of name, data,
+		// data_type.
+		for k := range m {
+			if model.blocks["registry-value"].props[k] != nil {
+				return
+			}
+		}
+		c.add(path, RuleConstraint, "a registry value needs at least one of name, data or data_type")
+	},
 	"x509-v3": func(c *checker, path string, m map[string]any) {
 		// 6.18.2: at least one of the extension's properties.
 		for k := range m {

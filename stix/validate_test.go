@@ -163,6 +163,7 @@ func TestValidateBadObjects(t *testing.T) {
 		{name: "file extension misplaced", base: "file", set: map[string]any{"extensions": map[string]any{"tcp-ext": map[string]any{"src_flags_hex": "00"}}}, wantID: "file--9a1f834d-2506-5367-baec-7aa63996ac43", wantPath: "extensions.tcp-ext", wantRule: RuleExtension},
 		{name: "archive-ext refs", base: "file", set: map[string]any{"extensions": map[string]any{"archive-ext": map[string]any{"contains_refs": []any{"url--c1477287-23ac-5971-a010-5c287877fa60"}}}}, wantID: "file--9a1f834d-2506-5367-baec-7aa63996ac43", wantPath: "extensions.archive-ext.contains_refs[0]", wantRule: RuleRefType},
 		{name: "file neither", base: "file", set: map[string]any{"name": nil}, wantID: "file--9a1f834d-2506-5367-baec-7aa63996ac43", wantRule: RuleConstraint},
+		{name: "registry value empty", raw: `{"type":"windows-registry-key","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"k","values":[{"x_note":"a"}]}`, wantID: "windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016", wantPath: "values[0]", wantRule: RuleConstraint},
 		{name: "custom object property", base: "x-custom", set: map[string]any{"X_Score": 1}, wantID: "x-acme-thing--1d5a7a35-4ee1-4e6c-a2a6-3e1e2a0a3b11", wantPath: "X_Score", wantRule: RulePropertyName},
 		{name: "custom object modified", base: "x-custom", set: map[string]any{"modified": nil}, wantID: "x-acme-thing--1d5a7a35-4ee1-4e6c-a2a6-3e1e2a0a3b11", wantPath: "modified", wantRule: RuleRequired},
 		{name: "observed-data embedded SCO", base: "observed", set: map[string]any{"object_refs": nil, "objects": map[string]any{"0": map[string]any{"type": "ipv4-addr", "id": "ipv4-addr--28bb3599-77cd-5a82-a950-b5bc3caf07c4", "value": 5}}}, wantID: "observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf", wantPath: "objects.0.value", wantRule: RuleValueType},
@@ -255,5 +256,24 @@ func TestValidateNoDuplicateReports(t *testing.T) {
 	}
 	if !seen["id required"] || !seen["valid_from required"] {
 		t.Errorf("got %v", err)
+	}
+}
+
+// Where the official schemas are stricter than the specification,
+// Validate follows the specification.
+func TestSchemaOverStrictAccepted(t *testing.T) {
+	all, err := NewValidator(SchemaAll)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{
+		`{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"data":"qwerty","data_type":"REG_SZ"}]}`,
+		`{"type":"windows-registry-key","spec_version":"2.1","id":"windows-registry-key--2ba37ae7-2745-5082-9dfd-9486dad41016","key":"hkey_local_machine\\system\\bar\\foo","values":[{"name":""}]}`,
+		`{"type":"network-traffic","spec_version":"2.1","id":"network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d","dst_ref":"ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd","protocols":["tcp","http"],"extensions":{"http-request-ext":{"request_method":"get","request_value":"/download.html","request_header":{"Host":"www.example.com","Accept-Encoding":"gzip,deflate"}}}}`,
+		`{"type":"malware","spec_version":"2.1","id":"malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b","created":"2016-04-06T20:07:09.000Z","modified":"2016-04-06T20:07:09.000Z","name":"Poison Ivy","is_family":true,"granular_markings":[{"lang":"en","selectors":["name"]}]}`,
+	} {
+		if err := all.Validate([]byte(raw)); err != nil {
+			t.Errorf("%v", err)
+		}
 	}
 }
