@@ -26,6 +26,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -121,6 +122,8 @@ type Graph struct {
 	orgs      []int64  // dense org index -> org id
 	countries []string // dense org index -> country
 	hosting   int      // distinct names resolving to an address that make it shared hosting
+
+	scratch sync.Pool // *scratch: dense per-query arrays of the tracer
 }
 
 type hashNode struct {

@@ -13,7 +13,7 @@ type TraceOptions struct {
 	Limit   int     // most candidates returned; 0 means 5
 	Restart float64 // probability of returning to the starting points at each step; 0 means 0.15
 	Epsilon float64 // residual below which the walk stops spreading from a node; 0 means 1e-5
-	Rounds  int     // most spreading rounds (each node spreads at most once per round); 0 means 40
+	Rounds  int     // most spreading rounds (each node spreads at most once per round); 0 means 20
 }
 
 // Candidate is a possible origin of what was traced: one actor, merged
@@ -98,22 +98,32 @@ func (g *Graph) Trace(a *dragnet.Access, from []string, opts TraceOptions) ([]Ca
 		opts.Epsilon = 1e-5
 	}
 	if opts.Rounds <= 0 {
-		opts.Rounds = 40
+		opts.Rounds = 20
 	}
 	w := newWalk(v, opts)
+	defer w.release()
 	w.run(seeds)
 	return w.candidates(seeds, opts.Limit), nil
 }
 
-// walk is the state of one personalised PageRank, kept sparse.
+// walk is the state of one personalised PageRank. Its weights live in
+// dense scratch arrays reused across queries; touched lists the nodes whose
+// entries must be cleared afterwards.
 type walk struct {
 	v     *view
 	opts  TraceOptions
-	p     map[NodeID]float64 // settled weight
-	r     map[NodeID]float64 // residual weight still to spread
+	sc    *scratch
 	vis   []bool
 	group []groupSpan
 	take  []float64
+}
+
+type scratch struct {
+	p, r    []float64 // settled and residual weight
+	queued  []uint32  // round stamp: queued for the next round
+	stamp   uint32
+	inTouch []bool
+	touched []NodeID
 }
 
 type groupSpan struct {
@@ -122,7 +132,31 @@ type groupSpan struct {
 }
 
 func newWalk(v *view, opts TraceOptions) *walk {
-	return &walk{v: v, opts: opts, p: map[NodeID]float64{}, r: map[NodeID]float64{}}
+	g := v.g
+	sc, _ := g.scratch.Get().(*scratch)
+	if sc == nil || len(sc.p) != g.Len() {
+		n := g.Len()
+		sc = &scratch{p: make([]float64, n), r: make([]float64, n), queued: make([]uint32, n), inTouch: make([]bool, n)}
+	}
+	return &walk{v: v, opts: opts, sc: sc}
+}
+
+// release clears the scratch arrays and returns them to the pool.
+func (w *walk) release() {
+	sc := w.sc
+	for _, n := range sc.touched {
+		sc.p[n], sc.r[n], sc.inTouch[n] = 0, 0, false
+	}
+	sc.touched = sc.touched[:0]
+	w.v.g.scratch.Put(sc)
+	w.sc = nil
+}
+
+func (w *walk) touch(n NodeID) {
+	if !w.sc.inTouch[n] {
+		w.sc.inTouch[n] = true
+		w.sc.touched = append(w.sc.touched, n)
+	}
 }
 
 // weight is how much an edge counts as evidence: the asserting
@@ -138,24 +172,33 @@ func (w *walk) weight(h half) float64 {
 	return x
 }
 
+// run spreads the walk's weight from the seeds in synchronous rounds.
+// Weight too thin to matter (a share below Epsilon for every edge of a
+// kind of link, as when a command server's weight would be spread over
+// its hundred thousand bots) stays where it is: the walk then costs what
+// the evidence near the seeds costs, not what the hubs it meets weigh.
 func (w *walk) run(seeds []NodeID) {
-	g := w.v.g
+	g, sc := w.v.g, w.sc
 	alpha, eps := w.opts.Restart, w.opts.Epsilon
 	for _, s := range seeds {
-		w.r[s] += 1 / float64(len(seeds))
+		sc.r[s] += 1 / float64(len(seeds))
+		w.touch(s)
 	}
 	frontier := slices.Clone(seeds)
-	queued := map[NodeID]bool{}
 	for round := 0; round < w.opts.Rounds && len(frontier) > 0; round++ {
 		var next []NodeID
-		clear(queued)
+		sc.stamp++
+		if sc.stamp == 0 { // wrapped: old stamps could collide
+			clear(sc.queued)
+			sc.stamp = 1
+		}
 		// Every node of the round spreads what it held when the round
 		// began, so the outcome does not depend on the order of nodes.
 		take := w.take[:0]
 		for _, u := range frontier {
-			if ru := w.r[u]; ru >= eps {
+			if ru := sc.r[u]; ru >= eps {
 				take = append(take, ru)
-				w.r[u] = 0
+				sc.r[u] = 0
 			} else {
 				take = append(take, 0)
 			}
@@ -166,16 +209,16 @@ func (w *walk) run(seeds []NodeID) {
 			if ru == 0 {
 				continue
 			}
-			w.p[u] += alpha * ru
+			sc.p[u] += alpha * ru
 			spread := (1 - alpha) * ru
 			if w.v.popular(u) && !slices.Contains(seeds, u) {
-				w.p[u] += spread
+				sc.p[u] += spread
 				continue
 			}
 			es := g.edges(u)
 			w.groups(u, es)
 			if len(w.group) == 0 {
-				w.p[u] += spread
+				sc.p[u] += spread
 				continue
 			}
 			total := 0.0
@@ -184,15 +227,20 @@ func (w *walk) run(seeds []NodeID) {
 			}
 			for _, gr := range w.group {
 				share := spread * gr.max / total / gr.sum
+				if share*gr.max < eps {
+					sc.p[u] += share * gr.sum
+					continue
+				}
 				for i := gr.start; i < gr.end; i++ {
 					if !w.vis[i] {
 						continue
 					}
 					h := es[i]
-					x := w.r[h.to] + share*w.weight(h)
-					w.r[h.to] = x
-					if x >= eps && !queued[h.to] {
-						queued[h.to] = true
+					x := sc.r[h.to] + share*w.weight(h)
+					sc.r[h.to] = x
+					w.touch(h.to)
+					if x >= eps && sc.queued[h.to] != sc.stamp {
+						sc.queued[h.to] = sc.stamp
 						next = append(next, h.to)
 					}
 				}
@@ -201,8 +249,9 @@ func (w *walk) run(seeds []NodeID) {
 		frontier = next
 	}
 	// What is left unspread counts where it stands.
-	for n, x := range w.r {
-		w.p[n] += x
+	for _, n := range sc.touched {
+		sc.p[n] += sc.r[n]
+		sc.r[n] = 0
 	}
 }
 
@@ -241,9 +290,10 @@ func sameGroup(g *Graph, a, b half) bool {
 // ranks them.
 func (w *walk) candidates(seeds []NodeID, limit int) []Candidate {
 	v, g := w.v, w.v.g
+	p := w.sc.p
 	var actors []NodeID
-	for n, x := range w.p {
-		if x > 0 && !g.IsValue(n) && actorType(g.Type(n)) {
+	for _, n := range w.sc.touched {
+		if p[n] > 0 && !g.IsValue(n) && actorType(g.Type(n)) {
 			actors = append(actors, n)
 		}
 	}
@@ -267,14 +317,14 @@ func (w *walk) candidates(seeds []NodeID, limit int) []Candidate {
 		rep, repScore := None, -1.0
 		countries := map[string]bool{}
 		for _, m := range ms {
-			c.Score += w.p[m]
+			c.Score += p[m]
 			c.Objects = append(c.Objects, g.ID(m))
-			better := w.p[m] > repScore
+			better := p[m] > repScore
 			if rep != None && (g.Type(rep) == "threat-actor") != (g.Type(m) == "threat-actor") {
 				better = g.Type(m) == "threat-actor"
 			}
 			if better {
-				rep, repScore = m, w.p[m]
+				rep, repScore = m, p[m]
 			}
 			for _, h := range g.edges(m) {
 				if h.kind == KindRelationship && h.dir == dirOut && (g.label(h) == "located-at" || g.label(h) == "originates-from") &&
@@ -303,7 +353,7 @@ func (w *walk) candidates(seeds []NodeID, limit int) []Candidate {
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	within := func(n NodeID) bool { return w.p[n] > 0 }
+	within := func(n NodeID) bool { return p[n] > 0 }
 	for i := range out {
 		if total > 0 {
 			out[i].Confidence = out[i].Score / total
@@ -311,8 +361,8 @@ func (w *walk) candidates(seeds []NodeID, limit int) []Candidate {
 		best, bestP := None, -1.0
 		for _, id := range out[i].Objects {
 			m := g.Lookup(id)
-			if w.p[m] > bestP {
-				best, bestP = m, w.p[m]
+			if p[m] > bestP {
+				best, bestP = m, p[m]
 			}
 		}
 		out[i].Evidence = v.path(seeds, best, 12, within)
