@@ -29,6 +29,7 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 		"taxii":  {"TAXII 2.1 add, paging and get-object throughput and latency", (*Main).runBenchTAXII},
 		"match":  {"lookup rates of the compiled indicator index against plain Go maps", (*Main).runBenchMatch},
 		"ingest": {"ingest rates of a generated CSV feed and MISP event, stored and decode-only", (*Main).runBenchIngest},
+		"graph":  {"neighbourhood and trace latency, clustering time and correlation rate on a million-object scenario", (*Main).runBenchGraph},
 	})
 }
 

@@ -124,28 +124,28 @@ func (m *Main) runBenchGraph(ctx context.Context, args []string) error {
 	corr := float64(n) / time.Since(t).Seconds()
 
 	return m.printJSON(map[string]any{
-		"objects": objects, "nodes": g.Len(), "edges": g.Edges(), "build_seconds": round(build.Seconds()),
+		"objects": objects, "nodes": g.Len(), "edges": g.Edges(), "build_seconds": graphRound(build.Seconds()),
 		"heap_mib":             ms.HeapAlloc >> 20,
-		"neighbourhood_p50_ms": ms50(nb), "neighbourhood_p99_ms": p99(nb),
-		"trace_p50_ms": ms50(tr), "trace_p99_ms": p99(tr),
-		"cluster_seconds": round(clusterTime.Seconds()), "clusters": len(clusters), "largest_cluster_hosts": largest,
+		"neighbourhood_p50_ms": graphP50(nb), "neighbourhood_p99_ms": graphP99(nb),
+		"trace_p50_ms": graphP50(tr), "trace_p99_ms": graphP99(tr),
+		"cluster_seconds": graphRound(clusterTime.Seconds()), "clusters": len(clusters), "largest_cluster_hosts": largest,
 		"correlation_lookups_per_second": int(corr),
 	})
 }
 
-func percentile(ds []time.Duration, p float64) float64 {
+func graphPercentile(ds []time.Duration, p float64) float64 {
 	if len(ds) == 0 {
 		return 0
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return round(float64(s[min(len(s)-1, int(float64(len(s))*p))]) / 1e6)
+	return graphRound(float64(s[min(len(s)-1, int(float64(len(s))*p))]) / 1e6)
 }
 
-func ms50(ds []time.Duration) float64 { return percentile(ds, 0.50) }
-func p99(ds []time.Duration) float64  { return percentile(ds, 0.99) }
+func graphP50(ds []time.Duration) float64 { return graphPercentile(ds, 0.50) }
+func graphP99(ds []time.Duration) float64 { return graphPercentile(ds, 0.99) }
 
-func round(x float64) float64 {
+func graphRound(x float64) float64 {
 	v, _ := json.Number(strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.3f", x), "0"), ".")).Float64()
 	return v
 }
