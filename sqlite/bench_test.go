@@ -15,7 +15,10 @@ import (
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
-var benchObjects = flag.Int("objects", 100000, "objects stored before the paging and get-object benchmarks")
+var (
+	benchObjects = flag.Int("objects", 100000, "objects stored before the paging and get-object benchmarks")
+	benchDirFlag = flag.String("benchdir", "", "keep the read benchmarks' store in this directory and reuse it when it is full")
+)
 
 // indicator returns a ~600-byte STIX indicator with one IPv4 value.
 func indicator(n int) *dragnet.Submission {
@@ -89,16 +92,29 @@ var (
 // benchmarks of one run.
 func bigStore(b *testing.B) (*sqlite.DB, context.Context) {
 	filledOnce.Do(func() {
-		dir, err := tempDir()
-		if err != nil {
-			b.Fatal(err)
+		dir := *benchDirFlag
+		if dir == "" {
+			var err error
+			if dir, err = tempDir(); err != nil {
+				b.Fatal(err)
+			}
 		}
 		db, err := sqlite.Open(context.Background(), dir, sqlite.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
+		sys := dragnet.SystemContext(context.Background())
+		if o, err := db.FindOrg(sys, "bench"); err == nil {
+			ctx := dragnet.OrgContext(context.Background(), o, dragnet.RoleWrite)
+			p, err := db.Objects(ctx, dragnet.CommunityCollectionID, dragnet.Filter{IDs: []string{indicator(*benchObjects - 1).Object.ID}}, false)
+			if err == nil && len(p.Objects) == 1 {
+				filled, filledCtx = db, ctx
+				return
+			}
+			b.Fatalf("%s holds an incomplete store; remove it", dir)
+		}
 		o := &dragnet.Org{Name: "bench", Country: "NL"}
-		if err := db.CreateOrg(dragnet.SystemContext(context.Background()), o); err != nil {
+		if err := db.CreateOrg(sys, o); err != nil {
 			b.Fatal(err)
 		}
 		ctx := dragnet.OrgContext(context.Background(), o, dragnet.RoleWrite)
