@@ -84,16 +84,19 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		"temp_store(MEMORY)",
 		"mmap_size(1073741824)",
 	}
-	dsn := func(extra ...string) string {
+	// The writer begins with BEGIN IMMEDIATE so that a second process
+	// waits for the write lock instead of failing mid-transaction; readers
+	// begin deferred, taking only a WAL snapshot.
+	dsn := func(txlock string, extra ...string) string {
 		q := url.Values{}
 		for _, p := range append(pragmas, extra...) {
 			q.Add("_pragma", p)
 		}
-		q.Set("_txlock", "immediate")
+		q.Set("_txlock", txlock)
 		return "file:" + db.path + "?" + q.Encode()
 	}
 	var err error
-	if db.w, err = sql.Open("sqlite", dsn("wal_autocheckpoint(10000)")); err != nil {
+	if db.w, err = sql.Open("sqlite", dsn("immediate", "wal_autocheckpoint(10000)")); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
 	db.w.SetMaxOpenConns(1)
@@ -108,7 +111,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if readers <= 0 {
 		readers = max(4, runtime.GOMAXPROCS(0))
 	}
-	if db.r, err = sql.Open("sqlite", dsn("query_only(1)")); err != nil {
+	if db.r, err = sql.Open("sqlite", dsn("deferred", "query_only(1)")); err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}

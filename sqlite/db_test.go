@@ -227,3 +227,43 @@ func TestAdminAudited(t *testing.T) {
 		t.Errorf("audit:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestReadDuringWrite: a read transaction (a status, a value scan) does
+// not wait for a write transaction in progress.
+func TestReadDuringWrite(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	sys := dragnet.SystemContext(ctx)
+	// Another handle holds the write lock.
+	raw, err := sql.Open("sqlite", "file:"+db.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(`INSERT INTO audit (time, org_id, org_name, token_id, action, target, outcome, remote, detail) VALUES (1, 0, '', 0, 'x', '', '', '', '')`); err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.ScanValues(sys, func(*dragnet.ValueEntry) error { return nil })
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("a read transaction waited for a writer")
+	}
+}
