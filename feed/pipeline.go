@@ -109,13 +109,31 @@ func (p *Pipeline) now() time.Time {
 }
 
 // latest returns the latest stored version of each id in the collection.
+// It asks first which ids are stored at all (a manifest, without the
+// objects' JSON), then reads the JSON of those only: a first load of a
+// feed costs one light query per batch.
 func (p *Pipeline) latest(ctx context.Context, ids []string) (map[string]*dragnet.StoredObject, error) {
+	present, err := p.versions(ctx, ids, false)
+	if err != nil || len(present) == 0 {
+		return present, err
+	}
+	stored := make([]string, 0, len(present))
+	for _, id := range ids {
+		if present[id] != nil {
+			stored = append(stored, id)
+		}
+	}
+	return p.versions(ctx, stored, true)
+}
+
+// versions reads the latest version of each id, with or without its JSON.
+func (p *Pipeline) versions(ctx context.Context, ids []string, withRaw bool) (map[string]*dragnet.StoredObject, error) {
 	out := make(map[string]*dragnet.StoredObject, len(ids))
 	for start := 0; start < len(ids); start += DefaultBatch {
 		chunk := ids[start:min(start+DefaultBatch, len(ids))]
 		f := dragnet.Filter{IDs: chunk, Versions: []string{"last"}, Limit: len(chunk)}
 		for {
-			page, err := p.Store.Objects(ctx, p.Collection, f, true)
+			page, err := p.Store.Objects(ctx, p.Collection, f, withRaw)
 			if err != nil {
 				return nil, fmt.Errorf("reading stored versions: %w", err)
 			}

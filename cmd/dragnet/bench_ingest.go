@@ -8,6 +8,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"runtime/pprof"
+	"syscall"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -27,6 +28,24 @@ type ingestBenchPart struct {
 	DecodeOnlyPerSec float64 `json:"decode_only_per_sec"`
 	StoreOverDecode  float64 `json:"store_over_decode"` // seconds stored / seconds decoded
 	Stored           int     `json:"stored"`
+	Batch            int     `json:"batch"`
+	// CPU seconds of the process (user and system, all threads) for each
+	// phase, and the rates per CPU second: on a shared machine these say
+	// what the code costs when wall-clock rates say how busy the machine
+	// was.
+	CPUSeconds          float64 `json:"cpu_seconds"`
+	DecodeCPUSeconds    float64 `json:"decode_only_cpu_seconds"`
+	IndicatorsPerCPUSec float64 `json:"indicators_per_cpu_sec"`
+	DecodePerCPUSec     float64 `json:"decode_only_per_cpu_sec"`
+}
+
+// cpuSeconds returns the process's user and system CPU time so far.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // ingestBenchResult is the one JSON line dragnet bench ingest prints.
@@ -43,6 +62,7 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 	sf.register(fs)
 	lines := fs.Int("lines", 1_000_000, "lines of the generated CSV feed")
 	attrs := fs.Int("attributes", 100_000, "to_ids attributes of the generated MISP event")
+	batch := fs.Int("batch", feed.DefaultBatch, "objects stored per transaction")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,10 +89,10 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 	mispData := genMISPEvent(*attrs)
 
 	var err error
-	if res.CSV, err = m.benchIngestOne(ctx, sf, &csv.Decoder{}, csvData, "bench.csv"); err != nil {
+	if res.CSV, err = m.benchIngestOne(ctx, sf, &csv.Decoder{}, csvData, "bench.csv", *batch); err != nil {
 		return err
 	}
-	if res.MISP, err = m.benchIngestOne(ctx, sf, &misp.Decoder{}, mispData, "bench-event.json"); err != nil {
+	if res.MISP, err = m.benchIngestOne(ctx, sf, &misp.Decoder{}, mispData, "bench-event.json", *batch); err != nil {
 		return err
 	}
 	return m.printJSON(res)
@@ -80,10 +100,10 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 
 // benchIngestOne decodes data without storing, then stores it into a new
 // organisation's collection of a fresh store (or --data's), and times both.
-func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decoder, data []byte, source string) (ingestBenchPart, error) {
-	part := ingestBenchPart{Bytes: len(data)}
+func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decoder, data []byte, source string, batch int) (ingestBenchPart, error) {
+	part := ingestBenchPart{Bytes: len(data), Batch: batch}
 	b := &feed.Builder{Scope: "identity--5f0e3c55-0b5e-4c1d-9a43-6a3c1a0d7e21", Source: source}
-	start := time.Now()
+	start, cpu := time.Now(), cpuSeconds()
 	err := dec.Decode(ctx, bytes.NewReader(data), b, func(it *feed.Item) error {
 		if it.Entry && it.Err == nil {
 			part.Entries++
@@ -94,7 +114,9 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 		return part, err
 	}
 	part.DecodeSeconds = time.Since(start).Seconds()
+	part.DecodeCPUSeconds = cpuSeconds() - cpu
 	part.DecodeOnlyPerSec = float64(part.Entries) / part.DecodeSeconds
+	part.DecodePerCPUSec = float64(part.Entries) / part.DecodeCPUSeconds
 
 	dir := sf.data
 	if dir == "" {
@@ -127,13 +149,15 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 		}
 	}
 	b.Scope = org.Identity
-	p := &feed.Pipeline{Store: db, Collection: coll}
-	start = time.Now()
+	p := &feed.Pipeline{Store: db, Collection: coll, Batch: batch}
+	start, cpu = time.Now(), cpuSeconds()
 	sum, err := p.Run(octx, dec, bytes.NewReader(data), b, source)
 	if err != nil {
 		return part, err
 	}
 	part.Seconds = time.Since(start).Seconds()
+	part.CPUSeconds = cpuSeconds() - cpu
+	part.IndicatorsPerCPUSec = float64(sum.Outcomes[feed.New]) / part.CPUSeconds
 	part.Stored = sum.Objects.New
 	part.IndicatorsPerSec = float64(sum.Outcomes[feed.New]) / part.Seconds
 	part.StoreOverDecode = part.Seconds / part.DecodeSeconds
