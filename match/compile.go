@@ -19,7 +19,9 @@ type compiler struct {
 	now      int64
 	suppress *Suppression
 	seed     maphash.Seed
+	uuids    [][16]byte
 	ids      []byte
+	idSpans  []uint64
 	n        int
 
 	ipv4   []pending[uint32]
@@ -76,15 +78,19 @@ func (c *compiler) add(e Entry) error {
 	r := rec{aud: uint32(e.Audience), tlp: uint8(e.TLP), conf: uint8(e.Confidence)}
 	r.from, _ = unixOrZero(e.ValidFrom)
 	r.until, _ = unixOrZero(e.ValidUntil)
+	if len(c.uuids) >= math.MaxUint32 || len(c.idSpans) >= math.MaxUint32 {
+		return dragnet.Errorf(dragnet.EINVALID, "more than %d indicator values", math.MaxUint32)
+	}
 	if u, ok := parseIndicatorUUID(e.IndicatorID); ok {
-		r.id = u
+		r.id = uint32(len(c.uuids))
+		c.uuids = append(c.uuids, u)
 	} else {
 		if e.IndicatorID == "" || len(e.IndicatorID) > math.MaxUint16 || len(c.ids) > 1<<40 {
 			return dragnet.Errorf(dragnet.EINVALID, "indicator id %q is empty or too long", e.IndicatorID)
 		}
-		off, l := len(c.ids), len(e.IndicatorID)
+		c.idSpans = append(c.idSpans, uint64(len(c.ids))<<16|uint64(len(e.IndicatorID)))
 		c.ids = append(c.ids, e.IndicatorID...)
-		r.id = [16]byte{byte(off), byte(off >> 8), byte(off >> 16), byte(off >> 24), byte(off >> 32), byte(l), byte(l >> 8)}
+		r.id = uint32(len(c.idSpans) - 1)
 		r.flags |= recArena
 	}
 	v := e.Value.Value
@@ -252,7 +258,9 @@ func (c *compiler) build() *Index {
 	ix.sha512 = buildTable(sortKeyed(c.sha512, &recs))
 	c.sha512 = nil
 	ix.recs = slices.Clone(recs)
+	ix.uuids = slices.Clone(c.uuids)
 	ix.ids = slices.Clone(c.ids)
+	ix.idSpans = slices.Clone(c.idSpans)
 	return ix
 }
 

@@ -56,8 +56,10 @@ type Options struct {
 // Index is a compiled, immutable set of indicator values. It is safe for
 // concurrent lookups. Build one with Compile.
 type Index struct {
-	recs []rec
-	ids  []byte // indicator ids that are not "indicator--<uuid>"
+	recs    []rec
+	uuids   [][16]byte // indicator ids "indicator--<uuid>", by rec.id
+	ids     []byte     // other indicator ids, concatenated
+	idSpans []uint64   // offset<<16 | length of each in ids, by rec.id
 	seed maphash.Seed
 
 	ipv4   table[uint32] // filtered by ip4f, not by its own filter
@@ -80,15 +82,17 @@ type Index struct {
 	entries  int
 }
 
-// rec is one indicator carrying one value: what a hit reports and what
-// the policy needs. In a table slot with recOverflow set it instead names
+// rec is one indicator carrying one value: what the policy needs and a hit
+// reports. The indicator id is kept apart (hot and cold data split): it is
+// read only when a hit is shown, so a slot holding a record inline stays
+// small. In a table slot with recOverflow set it instead names
 // (in aud) the first of several records in Index.recs, where the records
 // of one value are contiguous and the last has recLast set.
 type rec struct {
-	id    [16]byte // the UUID of "indicator--<uuid>", or arena offset and length
 	aud   uint32
 	from  uint32 // unix seconds; 0: none
 	until uint32 // unix seconds; 0: none
+	id    uint32 // index into Index.uuids, or into Index.idSpans with recArena
 	tlp   uint8
 	conf  uint8
 	flags uint8
@@ -96,7 +100,7 @@ type rec struct {
 
 const (
 	recLast     = 1 << iota // last record of its value in Index.recs
-	recArena                // id is (offset, length) into Index.ids
+	recArena                // id indexes Index.idSpans (an id not of the form indicator--<uuid>)
 	recUsed                 // the table slot holding it is occupied
 	recOverflow             // the value's records are in Index.recs from aud on
 )
@@ -152,7 +156,7 @@ func Entries(es []Entry) iter.Seq2[Entry, error] {
 // Bytes returns the memory the index holds, in bytes (the record arena,
 // tables, filters and an estimate for the CIDR trie).
 func (ix *Index) Bytes() int {
-	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.ids) + len(ix.cidr24)*8 + ix.ip4f.bytes()
+	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.uuids)*16 + len(ix.ids) + len(ix.idSpans)*8 + len(ix.cidr24)*8 + ix.ip4f.bytes()
 	n += tableBytes(&ix.ipv4) + tableBytes(&ix.ipv6) + tableBytes(&ix.domain) +
 		tableBytes(&ix.url) + tableBytes(&ix.email) + tableBytes(&ix.md5) +
 		tableBytes(&ix.sha1) + tableBytes(&ix.sha256) + tableBytes(&ix.sha512)
@@ -169,11 +173,11 @@ func tableBytes[K comparable](t *table[K]) int {
 // id returns the indicator id of record r.
 func (ix *Index) id(r *rec) string {
 	if r.flags&recArena != 0 {
-		off := int(r.id[0]) | int(r.id[1])<<8 | int(r.id[2])<<16 | int(r.id[3])<<24 | int(r.id[4])<<32
-		l := int(r.id[5]) | int(r.id[6])<<8
+		sp := ix.idSpans[r.id]
+		off, l := sp>>16, sp&0xffff
 		return string(ix.ids[off : off+l])
 	}
-	return "indicator--" + formatUUID(r.id)
+	return "indicator--" + formatUUID(ix.uuids[r.id])
 }
 
 func formatUUID(u [16]byte) string {

@@ -147,7 +147,7 @@ func (ix *Index) ip4Probe(k uint32) (exact, block bool) {
 	}
 	bh := hash32(k >> 8)
 	blk := ix.ip4f.block(bh)
-	return blk.has(uint32(hash32(k))), blk.has(uint32(bh))
+	return blk.has2(uint32(hash32(k)), uint32(bh))
 }
 
 // AppendDomain appends the hits of a DNS name and of each of its parent
