@@ -1,10 +1,33 @@
-// Package sqlite implements dragnet.Store on embedded SQLite
-// (modernc.org/sqlite, no cgo) in WAL mode.
+// Package sqlite implements dragnet.Store (and dragnet.ValueScanner,
+// dragnet.ObjectScanner and dragnet.ChangeNotifier) on embedded SQLite
+// (modernc.org/sqlite, no cgo) in WAL mode, in DIR/dragnet.db.
 //
 // One connection writes (SQLite serialises writers anyway; BEGIN IMMEDIATE
 // makes other processes wait for it rather than fail), and a pool of
 // connections reads from WAL snapshots. Every method reads the calling
-// principal from ctx and applies the access rules in its own queries.
+// principal from ctx and applies the access rules in its own queries: a
+// collection read computes the caller's Access (one recursive query over
+// group membership) and then is a plain index range scan.
+//
+// Storage (migrations/0001_init.sql):
+//
+//   - objects: one row per STIX id with its author, the first organisation
+//     to submit it.
+//   - versions: each (id, version) once, with the exact JSON received.
+//   - submissions: a version published to an audience, with its own TLP
+//     and submitting organisation. Its rowid is date_added, in
+//     microseconds, allocated inside the write transaction as max(now,
+//     last+1): unique, strictly increasing, and committed in order, so
+//     paging by date_added never skips or repeats. Flags latest and first
+//     mark each object's newest and oldest version within the audience,
+//     kept on insert and delete, so match[version]=last is a partial-index
+//     range scan rather than a GROUP BY.
+//   - obj_values: the normalised observable values of each version.
+//   - removals: deletions, for ValueChanges.
+//
+// AddObjects checks every object before writing anything of it; objects
+// new to the store and alone in their batch are written with multi-row
+// INSERTs, the others one by one.
 package sqlite
 
 import (
