@@ -48,6 +48,8 @@ type Expr interface {
 type ObservationExpr struct {
 	At   int
 	Cond Cond
+
+	types []string // the object types that can satisfy Cond
 }
 
 // ObsOp is an operator between observation expressions.
@@ -119,9 +121,12 @@ const (
 
 func (o BoolOp) String() string { return [...]string{"AND", "OR"}[o] }
 
-// CondExpr joins two comparison expressions with AND or OR. Comparisons
-// joined by AND on the same object type must hold for the same object.
+// CondExpr joins two comparison expressions with AND or OR. An
+// observation expression holds when one object satisfies its whole
+// condition, so both sides of an AND must be satisfiable by one object
+// type (Parse checks this).
 type CondExpr struct {
+	At   int // the operator's offset
 	Op   BoolOp
 	X, Y Cond
 }

@@ -25,17 +25,16 @@ type Observation struct {
 // for one sub-expression; beyond it Match fails rather than exhaust memory.
 const maxBindings = 100000
 
-// maxWork bounds the steps (pairs of bindings tried, alternatives merged)
-// one Match may take, so that no input makes it run for long.
+// maxWork bounds the steps (objects tested, pairs of bindings tried) one
+// Match may take, so that no input makes it run for long.
 const maxWork = 50_000_000
 
 // Match reports whether the observations match the pattern, with the
 // semantics of STIX 2.1 section 9:
 //
-//   - [cond] is satisfied by one observation for which cond holds.
-//     Comparisons joined by AND that name the same object type must hold
-//     for the same object; different types may be different objects of the
-//     observation.
+//   - [cond] is satisfied by one observation with an object that satisfies
+//     cond (section 9.5: comparisons joined by AND hold for one object;
+//     Parse refuses an AND that no one object type could satisfy).
 //   - A AND B, A FOLLOWEDBY B: both sides, by different observations; for
 //     FOLLOWEDBY, every observation of A ends (last_observed) no later than
 //     every observation of B starts (first_observed). A OR B: either.
@@ -94,7 +93,7 @@ func (m *matcher) expr(e Expr) ([]binding, error) {
 	case *ObservationExpr:
 		var out []binding
 		for i := range m.obs {
-			if m.holds(e.Cond, i) {
+			if m.holds(e, i) {
 				o := &m.obs[i]
 				out = append(out, binding{obs: []int{i}, first: o.FirstObserved, last: o.LastObserved, count: max(o.NumberObserved, 1)})
 			}
@@ -211,90 +210,10 @@ func disjoint(a, b []int) bool {
 	return true
 }
 
-// holds reports whether cond holds for observation i.
-func (m *matcher) holds(c Cond, i int) bool {
-	if t, ok := c.(*Test); ok { // the common case, without alternatives
-		return len(m.satisfying(t, i)) > 0
-	}
-	return len(m.alternatives(c, i, 0)) > 0
-}
-
-// alt is one way a condition holds: for each object type it names, the ids
-// of the objects that satisfy every test on that type.
-type alt map[string][]string
-
-const maxAlts = 4096
-
-func (m *matcher) alternatives(c Cond, i, depth int) []alt {
-	switch c := c.(type) {
-	case *Test:
-		ids := m.satisfying(c, i)
-		if len(ids) == 0 {
-			return nil
-		}
-		return []alt{{c.Path.Type: ids}}
-	case *CondExpr:
-		x := m.alternatives(c.X, i, depth+1)
-		if c.Op == Or {
-			y := m.alternatives(c.Y, i, depth+1)
-			if len(x)+len(y) > maxAlts {
-				return x[:1] // true is all callers need once this many exist
-			}
-			return append(x, y...)
-		}
-		if len(x) == 0 {
-			return nil
-		}
-		y := m.alternatives(c.Y, i, depth+1)
-		var out []alt
-		for _, a := range x {
-			for _, b := range y {
-				if !m.spend(len(a) + len(b)) {
-					return nil // Match sees the spent budget and fails
-				}
-				if ab, ok := merge(a, b); ok {
-					out = append(out, ab)
-					if len(out) >= maxAlts {
-						return out
-					}
-				}
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// merge joins two alternatives, intersecting the objects of a type both
-// name; false if an intersection is empty.
-func merge(a, b alt) (alt, bool) {
-	out := make(alt, len(a)+len(b))
-	for t, ids := range a {
-		out[t] = ids
-	}
-	for t, ids := range b {
-		have, ok := out[t]
-		if !ok {
-			out[t] = ids
-			continue
-		}
-		var both []string
-		for _, id := range ids {
-			if slices.Contains(have, id) {
-				both = append(both, id)
-			}
-		}
-		if len(both) == 0 {
-			return nil, false
-		}
-		out[t] = both
-	}
-	return out, true
-}
-
-// satisfying returns the ids of observation i's objects of the test's type
-// for which the test holds.
-func (m *matcher) satisfying(t *Test, i int) []string {
+// holds reports whether cond holds for observation i: whether one of its
+// objects satisfies the whole condition (comparisons on other object types
+// are false for it).
+func (m *matcher) holds(e *ObservationExpr, i int) bool {
 	o := &m.obs[i]
 	if m.byType[i] == nil {
 		bt := make(map[string][]string)
@@ -308,17 +227,37 @@ func (m *matcher) satisfying(t *Test, i int) []string {
 		obj, ok := o.Objects[id]
 		return obj, ok
 	}
-	var out []string
-	ids := m.byType[i][t.Path.Type]
-	if !m.spend(len(ids)) {
-		return nil
+	types := e.types
+	if types == nil {
+		types = condTypes(e.Cond)
 	}
-	for _, id := range ids {
-		if t.eval(o.Objects[id], resolve) {
-			out = append(out, id)
+	for _, typ := range types {
+		ids := m.byType[i][typ]
+		if !m.spend(len(ids)) {
+			return false // Match sees the spent budget and fails
+		}
+		for _, id := range ids {
+			if evalCond(e.Cond, typ, o.Objects[id], resolve) {
+				return true
+			}
 		}
 	}
-	return out
+	return false
+}
+
+// evalCond evaluates c on one object of type typ.
+func evalCond(c Cond, typ string, obj map[string]any, resolve resolver) bool {
+	switch c := c.(type) {
+	case *Test:
+		return c.Path.Type == typ && c.eval(obj, resolve)
+	case *CondExpr:
+		x := evalCond(c.X, typ, obj, resolve)
+		if c.Op == And {
+			return x && evalCond(c.Y, typ, obj, resolve)
+		}
+		return x || evalCond(c.Y, typ, obj, resolve)
+	}
+	return false
 }
 
 // Observations returns the observations of a bundle's objects (decoded

@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -227,10 +228,10 @@ func (p *parser) obsPrimary() Expr {
 	case tokLBrack:
 		p.enter(t.pos)
 		p.advance()
-		c := p.cond()
+		c, types := p.cond()
 		p.expect(tokRBrack, "']'", "comparison")
 		p.depth--
-		return &ObservationExpr{At: t.pos, Cond: c}
+		return &ObservationExpr{At: t.pos, Cond: c, types: types}
 	case tokLParen:
 		p.enter(t.pos)
 		p.advance()
@@ -243,37 +244,48 @@ func (p *parser) obsPrimary() Expr {
 	return nil
 }
 
-func (p *parser) cond() Cond {
-	x := p.condAnd()
+// cond, condAnd and test return a condition and the object types that
+// can satisfy it (sorted): the union of its operands' for OR, the
+// intersection for AND.
+func (p *parser) cond() (Cond, []string) {
+	x, tx := p.condAnd()
 	for p.peek().kind == tokOR {
-		p.advance()
-		x = &CondExpr{Op: Or, X: x, Y: p.condAnd()}
+		op := p.advance()
+		y, ty := p.condAnd()
+		x, tx = &CondExpr{At: op.pos, Op: Or, X: x, Y: y}, union(tx, ty)
 	}
-	return x
+	return x, tx
 }
 
-func (p *parser) condAnd() Cond {
-	x := p.test()
+func (p *parser) condAnd() (Cond, []string) {
+	x, tx := p.test()
 	for p.peek().kind == tokAND {
-		p.advance()
-		x = &CondExpr{Op: And, X: x, Y: p.test()}
+		op := p.advance()
+		y, ty := p.test()
+		both := intersect(tx, ty)
+		if len(both) == 0 {
+			p.fail(op.pos, "AND joins comparisons on %s and on %s, but within brackets they must hold for one object",
+				strings.Join(tx, " or "), strings.Join(ty, " or "))
+		}
+		x, tx = &CondExpr{At: op.pos, Op: And, X: x, Y: y}, both
 	}
-	return x
+	return x, tx
 }
 
-func (p *parser) test() Cond {
+func (p *parser) test() (Cond, []string) {
 	t := p.peek()
 	switch t.kind {
 	case tokLParen:
 		p.enter(t.pos)
 		p.advance()
-		c := p.cond()
+		c, types := p.cond()
 		p.expect(tokRParen, "')'", "comparison")
 		p.depth--
-		return c
+		return c, types
 	case tokEXISTS:
 		p.advance()
-		return &Test{At: t.pos, Path: p.path(), Op: OpExists}
+		test := &Test{At: t.pos, Path: p.path(), Op: OpExists}
+		return test, []string{test.Path.Type}
 	case tokNOT:
 		p.fail(t.pos, "NOT must follow the object path (file:name NOT = 'x'); EXISTS takes no NOT")
 	case tokIdent:
@@ -328,7 +340,41 @@ func (p *parser) test() Cond {
 	default:
 		p.fail(op.pos, "expected a comparison operator after object path, found %s", op.describe())
 	}
-	return test
+	return test, []string{test.Path.Type}
+}
+
+// union and intersect combine sorted sets of object types.
+func union(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	out = append(append(out, a...), b...)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func intersect(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if _, ok := slices.BinarySearch(b, x); ok {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// condTypes returns the object types that can satisfy c, as the parser
+// computes them, for trees built by hand.
+func condTypes(c Cond) []string {
+	switch c := c.(type) {
+	case *Test:
+		return []string{c.Path.Type}
+	case *CondExpr:
+		x, y := condTypes(c.X), condTypes(c.Y)
+		if c.Op == And {
+			return intersect(x, y)
+		}
+		return union(x, y)
+	}
+	return nil
 }
 
 // path reads type:step.step[n]...
