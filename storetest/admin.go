@@ -130,6 +130,22 @@ func testTokens(t *testing.T, e *env) {
 	_, err = e.s.Authenticate(ctx, "", "")
 	wantCode(t, "empty secret", err, dragnet.EUNAUTHORIZED)
 
+	// Use is recorded (perhaps a moment later).
+	for i := 0; ; i++ {
+		list, err := e.s.ListTokens(e.sys, "A")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !list[0].LastUsed.IsZero() {
+			break
+		}
+		if i == 50 {
+			t.Error("token use not recorded")
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
 	// Roles: a member admin manages its own tokens only.
 	adminA := dragnet.OrgContext(ctx, a, dragnet.RoleAdmin)
 	if _, _, err := e.s.CreateToken(adminA, "A", dragnet.RoleRead, "", time.Time{}); err != nil {
@@ -199,6 +215,7 @@ func testGroups(t *testing.T, e *env) {
 	wantCode(t, "duplicate group", err, dragnet.ECONFLICT)
 	_, err = e.s.CreateGroup(e.sys, "A", nil)
 	wantCode(t, "group named like org", err, dragnet.ECONFLICT)
+	wantCode(t, "org named like group", e.s.CreateOrg(e.sys, &dragnet.Org{Name: "g1", Country: "NL"}), dragnet.ECONFLICT)
 	_, err = e.s.CreateGroup(e.sys, "g4", []string{"nobody"})
 	wantCode(t, "unknown member", err, dragnet.EINVALID)
 	_, err = e.s.CreateGroup(as(e.org("D")), "g5", nil)
