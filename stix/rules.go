@@ -112,6 +112,12 @@ var typeRules = map[string]func(*checker){
 		// 6.3: path_enc a character set name.
 		c.checkCharset("path_enc")
 	},
+	"domain-name": func(c *checker) {
+		// 6.4: a domain name (RFC 1034, RFC 5890).
+		if s, ok := c.obj["value"].(string); ok && !validDomainName(s) {
+			c.add("value", RuleValue, "%q is not a domain name", s)
+		}
+	},
 	"email-addr": func(c *checker) {
 		// 6.5: value is one RFC 5322 addr-spec, without a display name.
 		if s, ok := c.obj["value"].(string); ok && emailFormat().Validate(s) != nil {
@@ -297,7 +303,7 @@ var blockRules = map[string]func(c *checker, path string, m map[string]any){
 		if !d && !u && !e {
 			c.add(path, RuleExternalRef, "one of description, url or external_id must be present")
 		}
-		if s, ok := m["url"].(string); ok && !absoluteURL(s) {
+		if s, ok := m["url"].(string); ok && uriFormat().Validate(s) != nil {
 			c.add(joinPath(path, "url"), RuleValue, "%q is not an absolute URL (RFC 3986)", s)
 		}
 		src, _ := m["source_name"].(string)
@@ -407,6 +413,29 @@ func (c *checker) checkObservables(dict map[string]any) {
 			}
 		}
 	}
+}
+
+// validDomainName reports whether s has the form of a domain name: at most
+// 253 bytes of dot-separated labels of 1–63 bytes, without white space,
+// control characters or URL and address punctuation. Labels may hold
+// underscores (service names), "*" (wildcards, as feeds write them) and
+// non-ASCII letters (IDN U-labels).
+func validDomainName(s string) bool {
+	s = strings.TrimSuffix(s, ".")
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if len(label) == 0 || len(label) > 63 {
+			return false
+		}
+	}
+	for _, r := range s {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune("/\\:@?#[]<>\"'|,;()%!&=+$^{}`~", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // absoluteURL reports whether s parses as a URL with a scheme.

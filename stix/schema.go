@@ -119,14 +119,20 @@ func NewValidator(mode SchemaMode) (*Validator, error) {
 // emailFormat checks the JSON-schema "email" format (RFC 5321/5322
 // addr-spec, the domain a host name or an address literal): the check the
 // official schemas apply to email-addr values, for the hand-written rules.
-var emailFormat = sync.OnceValue(func() *jsonschema.Schema {
+var emailFormat = sync.OnceValue(func() *jsonschema.Schema { return formatSchema("email") })
+
+// uriFormat checks the JSON-schema "uri" format (an absolute RFC 3986
+// URI), which the official schemas apply to external reference URLs.
+var uriFormat = sync.OnceValue(func() *jsonschema.Schema { return formatSchema("uri") })
+
+func formatSchema(format string) *jsonschema.Schema {
 	c := jsonschema.NewCompiler()
 	c.AssertFormat()
-	if err := c.AddResource("email.json", map[string]any{"type": "string", "format": "email"}); err != nil {
-		panic(err)
+	if err := c.AddResource(format+".json", map[string]any{"type": "string", "format": format}); err != nil {
+		panic(err) // a constant schema: a build defect, found by the tests
 	}
-	return c.MustCompile("email.json")
-})
+	return c.MustCompile(format + ".json")
+}
 
 // schemaPrinter renders schema error messages.
 var schemaPrinter = message.NewPrinter(language.English)

@@ -34,6 +34,19 @@ var baseObjects = map[string]string{
 	"observed":  `{"type":"observed-data","spec_version":"2.1","id":"observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf","created":"2016-04-06T19:58:16.000Z","modified":"2016-04-06T19:58:16.000Z","first_observed":"2015-12-21T19:00:00Z","last_observed":"2015-12-21T19:00:00Z","number_observed":50,"object_refs":["ipv4-addr--efcd5e80-570d-4131-b213-62cb18eaa6a8"]}`,
 }
 
+func TestDomainNames(t *testing.T) {
+	for _, s := range []string{"example.com", "example.com.", "_dmarc.example.com", "xn--bcher-kva.example", "bücher.example", "a-b.c", "localhost"} {
+		if !validDomainName(s) {
+			t.Errorf("%q refused", s)
+		}
+	}
+	for _, s := range []string{"", ".", "a..b", "exa mple.com", "http://x", "a@b.c", strings.Repeat("a", 64) + ".com", "a/b"} {
+		if validDomainName(s) {
+			t.Errorf("%q accepted", s)
+		}
+	}
+}
+
 func TestLanguageTags(t *testing.T) {
 	for _, s := range []string{"en", "de-CH", "zh-Hant-TW", "en-US-x-twain", "sgn-BE-FR", "i-klingon"} {
 		if !validLanguageTag(s) {
@@ -150,6 +163,7 @@ func TestValidateBadObjects(t *testing.T) {
 		{name: "sighting seen order", base: "sighting", set: map[string]any{"first_seen": "2016-01-02T00:00:00Z", "last_seen": "2016-01-01T00:00:00Z"}, wantID: "sighting--ee20065d-2555-424f-ad9e-0f8428623c75", wantPath: "last_seen", wantRule: RuleTimeOrder},
 		{name: "sighting count", base: "sighting", set: map[string]any{"count": -1}, wantID: "sighting--ee20065d-2555-424f-ad9e-0f8428623c75", wantPath: "count", wantRule: RuleRange},
 		{name: "ipv4 value", base: "ipv4-addr", set: map[string]any{"value": "2001:db8::1"}, wantID: "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", wantPath: "value", wantRule: RuleValue},
+		{name: "domain value", raw: `{"type":"domain-name","id":"domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7","value":"http://example.com/"}`, wantID: "domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7", wantPath: "value", wantRule: RuleValue},
 		{name: "location none", base: "location", set: map[string]any{"region": nil}, wantID: "location--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64", wantRule: RuleConstraint},
 		{name: "location latitude", base: "location", set: map[string]any{"latitude": 91, "longitude": 0}, wantID: "location--a6e9345f-5a15-4c29-8bb3-7dcc5d168d64", wantPath: "latitude", wantRule: RuleRange},
 		{name: "artifact both", base: "artifact", set: map[string]any{"url": "https://a/", "hashes": map[string]any{"MD5": "6cc8e2f0e1e3a9d6f9d7e3bd5c5ba5c1"}}, wantID: "artifact--6f437177-6e48-5cf8-9d9e-872a2bddd641", wantPath: "url", wantRule: RuleConstraint},
