@@ -20,3 +20,12 @@ func threadCPU() time.Duration {
 }
 
 const haveThreadCPU = true
+
+// processCPU returns the CPU time of the whole process, all threads.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
