@@ -192,7 +192,7 @@ func indicator(id, value string, markings ...string) map[string]any {
 // holding.
 func TestExchange(t *testing.T) {
 	dir := t.TempDir()
-	base, out := serve(t, "--data", dir)
+	base, out := serve(t, "--data", dir, "--graph-refresh", "200ms")
 	if !strings.Contains(out.String(), "dgt_") {
 		t.Fatalf("first start printed no admin token:\n%s", out.String())
 	}
@@ -342,6 +342,41 @@ func TestExchange(t *testing.T) {
 	}
 	if got := matched(us); got != "2:198.51.100.7" {
 		t.Fatalf("acme-labs's matches: %q, want only the community indicator", got)
+	}
+
+	// Correlation answers who reported a value, counting only what the
+	// caller may see: the group's TLP:RED report stays inside the group.
+	correlate := func(c *client, value string, tries int) string {
+		for i := 0; ; i++ {
+			req, _ := http.NewRequest("GET", base+"/api/v1/correlate/"+value, nil)
+			req.SetBasicAuth(c.org, c.token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == 200 && strings.Contains(string(body), `"country":"DE"`) {
+				return string(body)
+			}
+			if i >= tries {
+				return fmt.Sprintf("%d %s", resp.StatusCode, body)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if got := correlate(bka, "ipv4:203.0.113.9", 100); !strings.Contains(got, `"country":"DE"`) {
+		t.Fatalf("bka correlating its own RED report: %s", got)
+	}
+	if got := correlate(us, "ipv4:198.51.100.7", 100); !strings.Contains(got, `"country":"DE"`) {
+		t.Fatalf("acme-labs correlating the community report: %s", got)
+	}
+	// The graph that answered bka holds the RED report; to an outsider the
+	// value is as unknown as one nobody reported.
+	unknown := correlate(us, "ipv4:192.0.2.200", 0)
+	if got := correlate(us, "ipv4:203.0.113.9", 0); strings.Contains(got, `"country":"DE"`) || strings.Replace(got, "203.0.113.9", "192.0.2.200", 1) != unknown {
+		t.Errorf("unknown value answers %s", unknown)
+		t.Fatalf("acme-labs learns of the group's RED report: %s", got)
 	}
 
 	// Revoked tokens stop working at once.

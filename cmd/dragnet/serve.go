@@ -15,6 +15,7 @@ import (
 	"github.com/dragnet-intel/dragnet/auth"
 	"github.com/dragnet-intel/dragnet/export"
 	"github.com/dragnet-intel/dragnet/feed/warninglist"
+	"github.com/dragnet-intel/dragnet/graph"
 	"github.com/dragnet-intel/dragnet/match"
 	"github.com/dragnet-intel/dragnet/taxii"
 	"github.com/dragnet-intel/dragnet/web"
@@ -31,6 +32,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	opCountry := fs.String("operator-country", dragnet.CountryInternational, "country of the operator organisation (ZZ: international)")
 	maxBody := fs.Int64("max-content-length", 100<<20, "largest request body accepted, in bytes")
 	rate := fs.Float64("rate", 200, "requests per second allowed per token")
+	graphEvery := fs.Duration("graph-refresh", 30*time.Second, "how often the correlation graph is rebuilt from the store")
 	wlDir := fs.String("warninglists", "", "folder of MISP warninglists whose values never match (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -66,14 +68,20 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
 	mux.Handle("/api/v1/export", export.NewHandler(st, a, m.Logger))
 
+	wl, err := m.loadWarninglists(*wlDir, sf.data)
+	if err != nil {
+		return err
+	}
+	var supp *match.Suppression
+	var popular func(dragnet.Value) bool
+	if wl != nil {
+		supp, popular = match.NewSuppression(wl.Values()), wl.Suppressed
+	}
+
 	// The matcher keeps every active indicator in memory and follows the
 	// store's changes: at once on a change notice where the store sends
 	// them (PostgreSQL, several nodes), and every second in any case.
 	if scanner, ok := st.(dragnet.ValueScanner); ok {
-		supp, err := m.loadSuppression(*wlDir, sf.data)
-		if err != nil {
-			return err
-		}
 		matcher := match.NewMatcher(scanner, match.MatcherOptions{Logger: m.Logger, Suppress: supp})
 		if err := matcher.Load(dragnet.SystemContext(ctx)); err != nil {
 			return fmt.Errorf("loading the matcher: %w", err)
@@ -85,6 +93,17 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		go matcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
 		mux.Handle("/api/v1/match", match.NewHandler(matcher, st, a, m.Logger))
 		mux.Handle("/api/v1/match/", match.NewHandler(matcher, st, a, m.Logger))
+	}
+
+	// The correlation graph is rebuilt from the store in the background;
+	// its API answers 503 until the first build is done.
+	if scanner, ok := st.(dragnet.ObjectScanner); ok {
+		live := graph.NewLive(scanner, st.ListOrgs, graph.Options{Popular: popular}, m.Logger)
+		go live.Run(dragnet.SystemContext(ctx), *graphEvery)
+		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).ServeHTTP)
+		for _, p := range []string{"/api/v1/graph/", "/api/v1/correlate", "/api/v1/correlate/"} {
+			mux.Handle(p, gh)
+		}
 	}
 
 	ln, err := net.Listen("tcp", *addr)
@@ -142,10 +161,10 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	return nil
 }
 
-// loadSuppression loads the warninglists whose values never match: dir, or
-// DATA/warninglists when dir is empty and that folder exists; nil when
-// there are none.
-func (m *Main) loadSuppression(dir, data string) (*match.Suppression, error) {
+// loadWarninglists loads the warninglists whose values never match and
+// count as popular in correlation: dir, or DATA/warninglists when dir is
+// empty and that folder exists; nil when there are none.
+func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, error) {
 	if dir == "" && data != "" {
 		if fi, err := os.Stat(filepath.Join(data, "warninglists")); err == nil && fi.IsDir() {
 			dir = filepath.Join(data, "warninglists")
@@ -158,5 +177,5 @@ func (m *Main) loadSuppression(dir, data string) (*match.Suppression, error) {
 	if err != nil {
 		return nil, dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
 	}
-	return match.NewSuppression(set.Values()), nil
+	return set, nil
 }
