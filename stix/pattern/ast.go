@@ -17,6 +17,12 @@
 //	condAnd     = test { AND test }
 //	test        = "(" cond ")" | EXISTS path | path [NOT] op literal
 //
+// Within brackets, the comparisons joined by AND must be satisfiable by
+// one object type (section 9.5): [file:name = 'a' AND file:size = 10] is
+// valid, [file:name = 'a' AND ipv4-addr:value = '1.2.3.4'] is not, and an
+// observation expression holds when one object satisfies its whole
+// condition.
+//
 // Keywords are upper case (AND, FOLLOWEDBY, ...) and booleans lower case
 // (true, false), as in the grammar; a property named like a keyword is
 // quoted (x:'AND'). A negative list index is valid and selects nothing.
