@@ -163,6 +163,7 @@ func (m *Matcher) Wait() { m.wg.Wait() }
 // refreshLocked reads the changes after m.cursor into the delta and
 // publishes base with the new delta.
 func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
+	changed := false
 	for {
 		changes, next, err := m.src.ValueChanges(ctx, m.cursor, 1000)
 		if err != nil {
@@ -176,11 +177,19 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 				}
 			}
 			m.delta[objAud{c.ObjectID, c.AudienceID}] = es
+			changed = true
 		}
 		m.cursor = next
 		if len(changes) < 1000 {
 			break
 		}
+	}
+	if cur := m.view.Load(); !changed && cur.base == base {
+		// Nothing new: only time moves (expiry, ValidFrom).
+		now := m.opt.Now()
+		cur.base.SetNow(now)
+		cur.delta.SetNow(now)
+		return nil
 	}
 	masked := make(map[objAud]struct{}, len(m.delta))
 	var all []Entry
