@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/feed"
 	"github.com/dragnet-intel/dragnet/feed/input"
+	"github.com/dragnet-intel/dragnet/feed/warninglist"
 )
 
 func (m *Main) runFeed(ctx context.Context, args []string) error {
@@ -32,13 +35,23 @@ func feedStore(st dragnet.Store) (feed.FeedStore, error) {
 }
 
 // FeedScheduler returns the scheduler serve runs (Run(ctx) pulls due
-// feeds until ctx ends), or nil when the store keeps no feeds.
-func (m *Main) FeedScheduler(st dragnet.Store) *feed.Scheduler {
+// feeds until ctx ends), or nil when the store keeps no feeds. Values on
+// the warninglists in wlDir (if not empty) are flagged at ingest; a folder
+// that does not load is logged and ignored, so that feeds still run.
+func (m *Main) FeedScheduler(st dragnet.Store, wlDir string) *feed.Scheduler {
 	fs, err := feedStore(st)
 	if err != nil {
 		return nil
 	}
-	return feed.NewScheduler(fs, input.Pull(&http.Client{Timeout: 10 * time.Minute}), feed.SchedulerOptions{Logger: m.Logger})
+	opt := feed.SchedulerOptions{Logger: m.Logger}
+	if wlDir != "" {
+		if set, err := warninglist.Load(wlDir); err != nil {
+			m.Logger.Warn("feeds run without warninglists", "dir", wlDir, "err", err)
+		} else {
+			opt.Warninglists = set
+		}
+	}
+	return feed.NewScheduler(fs, input.Pull(&http.Client{Timeout: 10 * time.Minute}), opt)
 }
 
 func (m *Main) runFeedAdd(ctx context.Context, args []string) error {
@@ -172,6 +185,7 @@ func (m *Main) runFeedRun(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	name := fs.String("name", "", "pull only this feed (even if disabled)")
+	wl := fs.String("warninglists", "", "folder of MISP warninglists (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -187,7 +201,12 @@ func (m *Main) runFeedRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	sched := m.FeedScheduler(st)
+	if *wl == "" && sf.data != "" {
+		if fi, err := os.Stat(filepath.Join(sf.data, "warninglists")); err == nil && fi.IsDir() {
+			*wl = filepath.Join(sf.data, "warninglists")
+		}
+	}
+	sched := m.FeedScheduler(st, *wl)
 	sys := dragnet.SystemContext(ctx)
 	var feeds []*dragnet.Feed
 	if *name != "" {
