@@ -117,3 +117,20 @@ func TestEncodeIndicator(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+func TestSniff(t *testing.T) {
+	tests := []struct{ name, head, want string }{
+		{"x.json", `{"type": "bundle", "objects": []}`, FormatSTIX},
+		{"x.json", "\ufeff  {\"Event\": {}}", FormatMISP},
+		{"x", `{"response": [{"Event": {}}]}`, FormatMISP},
+		{"feed.csv", "1.2.3.4\n", FormatCSV},
+		{"list.txt", "a,b\n", FormatText},
+		{"https://example.org/export?x=1", "# comment\n1.2.3.4,443,c2\n", FormatCSV},
+		{"blocklist", "# hdr\n1.2.3.4\n5.6.7.8\n", FormatText},
+	}
+	for _, tt := range tests {
+		if got := Sniff(tt.name, []byte(tt.head)); got != tt.want {
+			t.Errorf("Sniff(%q, %q) = %s, want %s", tt.name, tt.head, got, tt.want)
+		}
+	}
+}
