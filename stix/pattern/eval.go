@@ -13,8 +13,8 @@ import (
 	"unicode/utf8"
 )
 
-// resolver looks up an object by id, to follow _ref and _refs properties.
-type resolver func(id string) (map[string]any, bool)
+// resolver holds the objects by id, to follow _ref and _refs properties.
+type resolver = map[string]map[string]any
 
 // maxValues bounds the values one path may select, so that lists of
 // references to lists cannot multiply without end; beyond it the rest is
@@ -41,7 +41,7 @@ func (p *Path) values(obj map[string]any, resolve resolver) []any {
 					if !isStr || resolve == nil {
 						continue
 					}
-					if m, ok = resolve(id); !ok {
+					if m, ok = resolve[id]; !ok {
 						continue
 					}
 				}
@@ -70,11 +70,63 @@ func (p *Path) values(obj map[string]any, resolve resolver) []any {
 	return cur
 }
 
+// value is values for paths of keys only (single is true): the one value
+// selected, if any. For paths with list steps single is false.
+func (p *Path) value(obj map[string]any, resolve resolver) (v any, ok, single bool) {
+	m := obj
+	for i, s := range p.Steps {
+		if s.Kind != StepKey {
+			return nil, false, false
+		}
+		if m == nil {
+			// Keep checking the remaining steps' kinds: a later list step
+			// means the general walk must answer.
+			continue
+		}
+		x, found := m[s.Key]
+		if !found || x == nil {
+			m = nil
+			continue
+		}
+		if i == len(p.Steps)-1 {
+			v, ok = x, true
+			break
+		}
+		switch x := x.(type) {
+		case map[string]any:
+			m = x
+		case string:
+			if m, found = resolve[x]; !found {
+				m = nil
+			}
+		default:
+			m = nil
+		}
+	}
+	return v, ok, true
+}
+
 // eval reports whether the test holds for obj, an object of the path's
 // type: whether any value the path selects satisfies the operator (NOT
 // negates the operator for each value; a path that selects nothing makes
 // the test false, with or without NOT, except NOT EXISTS).
 func (t *Test) eval(obj map[string]any, resolve resolver) bool {
+	if v, ok, single := t.Path.value(obj, resolve); single {
+		// A path of keys only selects at most one value: no slices.
+		if t.Op == OpExists {
+			return ok
+		}
+		if !ok {
+			return false
+		}
+		if t.Op == OpMatches {
+			if suffix := t.binarySuffix(); suffix != "" {
+				v = bytesAsRunes(v, suffix == "_hex")
+			}
+		}
+		r, ok := t.compare(v)
+		return ok && r != t.Not
+	}
 	vals := t.Path.values(obj, resolve)
 	if t.Op == OpExists {
 		return (len(vals) > 0) != t.Not

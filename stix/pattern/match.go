@@ -215,6 +215,23 @@ func disjoint(a, b []int) bool {
 // are false for it).
 func (m *matcher) holds(e *ObservationExpr, i int) bool {
 	o := &m.obs[i]
+	types := e.types
+	if types == nil {
+		types = condTypes(e.Cond)
+	}
+	if len(o.Objects) <= 16 {
+		// Few objects: test each, without indexing them by type.
+		if !m.spend(len(o.Objects)) {
+			return false // Match sees the spent budget and fails
+		}
+		for _, obj := range o.Objects {
+			typ, _ := obj["type"].(string)
+			if slices.Contains(types, typ) && evalCond(e.Cond, typ, obj, o.Objects) {
+				return true
+			}
+		}
+		return false
+	}
 	if m.byType[i] == nil {
 		bt := make(map[string][]string)
 		for id, obj := range o.Objects {
@@ -223,21 +240,13 @@ func (m *matcher) holds(e *ObservationExpr, i int) bool {
 		}
 		m.byType[i] = bt
 	}
-	resolve := func(id string) (map[string]any, bool) {
-		obj, ok := o.Objects[id]
-		return obj, ok
-	}
-	types := e.types
-	if types == nil {
-		types = condTypes(e.Cond)
-	}
 	for _, typ := range types {
 		ids := m.byType[i][typ]
 		if !m.spend(len(ids)) {
-			return false // Match sees the spent budget and fails
+			return false
 		}
 		for _, id := range ids {
-			if evalCond(e.Cond, typ, o.Objects[id], resolve) {
+			if evalCond(e.Cond, typ, o.Objects[id], o.Objects) {
 				return true
 			}
 		}
