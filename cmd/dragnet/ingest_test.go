@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	sharedtestdata "github.com/dragnet-intel/dragnet/internal/testdata"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,5 +138,21 @@ func TestFeedCommands(t *testing.T) {
 	}
 	if err := runErr("feed", "add", "--data", dir, "--name", "x", "--org", "CERT-EX", "--url", src, "--gone", "never"); err == nil {
 		t.Error("bad --gone accepted")
+	}
+}
+
+// TestIngestURL loads a MISP feed and a CSV list over HTTP.
+func TestIngestURL(t *testing.T) {
+	dir := t.TempDir()
+	run(t, "org", "add", "--data", dir, "--name", "CERT-EX", "--country", "DE")
+	srv := httptest.NewServer(http.FileServer(http.Dir(sharedTestdata)))
+	defer srv.Close()
+	s := ingestJSON(t, "--data", dir, "--org", "CERT-EX", srv.URL+"/misp-events/misp-feed-minimal/manifest.json",
+		srv.URL+"/feeds/abuse.ch/feodotracker-ipblocklist.csv")
+	if s.Entries != 1+28 || s.Outcomes["new"] != 29 {
+		t.Errorf("over HTTP: %+v", s)
+	}
+	if err := runErr("ingest", "--data", dir, "--org", "CERT-EX", srv.URL+"/nope.csv"); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("missing URL: %v", err)
 	}
 }
