@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +59,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		checkRoundTrip(t, s, p)
+		checkFastPath(t, p, obs)
 		if _, err := Match(p, obs); err != nil && err != errTooMany && err != errTooLong && err != p.unsupported {
 			t.Fatalf("Match(%q): %v", s, err)
 		}
@@ -100,4 +102,47 @@ func FuzzObservations(f *testing.F) {
 			Match(p, obs)
 		}
 	})
+}
+
+// checkFastPath checks that Path.value, the walk for paths of keys only,
+// selects what the general Path.values does, on every object of obs.
+func checkFastPath(t *testing.T, p *Pattern, obs []Observation) {
+	var tests []*Test
+	var walkC func(Cond)
+	walkC = func(c Cond) {
+		switch c := c.(type) {
+		case *CondExpr:
+			walkC(c.X)
+			walkC(c.Y)
+		case *Test:
+			tests = append(tests, c)
+		}
+	}
+	var walk func(Expr)
+	walk = func(e Expr) {
+		switch e := e.(type) {
+		case *ObservationExpr:
+			walkC(e.Cond)
+		case *BinaryExpr:
+			walk(e.X)
+			walk(e.Y)
+		case *QualifiedExpr:
+			walk(e.X)
+		}
+	}
+	walk(p.Expr)
+	for _, tc := range tests {
+		for _, o := range obs {
+			for _, obj := range o.Objects {
+				v, ok, single := tc.Path.value(obj, o.Objects)
+				if !single {
+					continue
+				}
+				all := tc.Path.values(obj, o.Objects)
+				if ok != (len(all) == 1) || ok && !reflect.DeepEqual(v, all[0]) {
+					t.Fatalf("%s on %v: value = %v, %v; values = %v", tc.Path, obj, v, ok, all)
+				}
+			}
+		}
+	}
 }
