@@ -255,6 +255,24 @@ func (b *Builder) Build() *Graph {
 		g.subStart[i+1] += g.subStart[i]
 	}
 	b.subs = nil
+	// Each node's audiences as one interned set, so that whether a node is
+	// visible is one look-up in a small table, and each edge carries its
+	// far end's set: scanning a node's edges reads nothing else.
+	sets := newSetInterner()
+	g.nodeSet = make([]int32, n)
+	var auds []int32
+	for i := 0; i < n; i++ {
+		if g.flags[i]&flagValue != 0 {
+			g.nodeSet[i] = -1
+			continue
+		}
+		auds = auds[:0]
+		for _, s := range g.nodeSubs(NodeID(i)) {
+			auds = append(auds, s.aud)
+		}
+		slices.Sort(auds)
+		g.nodeSet[i] = sets.intern(slices.Compact(auds))
+	}
 
 	// Edges: one per (from, to, via, label, kind), asserted by a set of
 	// audiences.
@@ -276,7 +294,6 @@ func (b *Builder) Build() *Graph {
 		}
 		return cmp.Compare(a.aud, c.aud)
 	})
-	sets := newSetInterner()
 	type uedge struct {
 		rawEdge
 		aset int32
@@ -314,9 +331,9 @@ func (b *Builder) Build() *Graph {
 	g.adj = make([]half, len(uniq)*2)
 	fill := slices.Clone(g.adjStart[:n])
 	for _, e := range uniq {
-		g.adj[fill[e.from]] = half{to: NodeID(e.to), via: NodeID(e.via), label: e.label, dir: dirOut, kind: e.kind, aset: e.aset, conf: e.conf}
+		g.adj[fill[e.from]] = half{to: NodeID(e.to), via: NodeID(e.via), label: e.label, dir: dirOut, kind: e.kind, aset: e.aset, toSet: g.nodeSet[e.to], conf: e.conf}
 		fill[e.from]++
-		g.adj[fill[e.to]] = half{to: NodeID(e.from), via: NodeID(e.via), label: e.label, dir: dirIn, kind: e.kind, aset: e.aset, conf: e.conf}
+		g.adj[fill[e.to]] = half{to: NodeID(e.from), via: NodeID(e.via), label: e.label, dir: dirIn, kind: e.kind, aset: e.aset, toSet: g.nodeSet[e.from], conf: e.conf}
 		fill[e.to]++
 	}
 	// Each node's edges in groups: same kind, label, direction and
@@ -341,6 +358,11 @@ func (b *Builder) Build() *Graph {
 	}
 
 	g.markSharedHosting(b.opts.SharedHosting)
+	for i := range g.typ {
+		if g.hostNode(NodeID(i)) {
+			g.flags[i] |= flagHost
+		}
+	}
 
 	g.lookup = make([]hashNode, n)
 	for i := 0; i < n; i++ {

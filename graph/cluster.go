@@ -305,7 +305,9 @@ func (g *Graph) cluster(v *view, ms []NodeID, evidence []NodeID, weakVia map[Nod
 // that is an address or a name, or an address object carrying no value
 // (objects carrying one are counted by it, so each host counts once).
 // Infrastructure objects and certificates are members but not hosts.
-func (g *Graph) countsAsHost(n NodeID) bool {
+func (g *Graph) countsAsHost(n NodeID) bool { return g.flags[n]&flagHost != 0 }
+
+func (g *Graph) hostNode(n NodeID) bool {
 	t := g.strs[g.typ[n]]
 	if g.IsValue(n) {
 		switch dragnet.ValueKind(t) {

@@ -72,6 +72,7 @@ type half struct {
 	dir   uint8  // dirOut: this node is the edge's source; dirIn: its target
 	kind  uint8
 	aset  int32 // interned set of audiences whose submissions assert the edge
+	toSet int32 // interned set of the audiences of the far end's submissions; -1 for a value
 	conf  uint8 // the asserting relationship's STIX confidence 0..100, confAbsent when it has none
 }
 
@@ -95,6 +96,7 @@ const (
 	flagValue   uint8 = 1 << iota // an observable value node, not an object
 	flagPopular                   // a popular value (warninglisted), or an object carrying one
 	flagHosting                   // an address that enough names resolve to that it may be shared hosting
+	flagHost                      // counts as one host of a cluster (see countsAsHost)
 )
 
 // Graph is an immutable intelligence graph. It is safe for concurrent use.
@@ -109,6 +111,7 @@ type Graph struct {
 
 	subStart []int32 // node i's submissions are subs[subStart[i]:subStart[i+1]]
 	subs     []sub
+	nodeSet  []int32 // interned set of the audiences of node i's submissions; -1 for a value
 
 	adjStart []int32
 	adj      []half

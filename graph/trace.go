@@ -116,7 +116,18 @@ type walk struct {
 	vis   []bool
 	group []groupSpan
 	take  []float64
+	hubs  map[NodeID]*hubGroups // groups of nodes with many edges, found once per walk
 }
+
+// hubGroups are the visible edges and groups of one node with many edges.
+type hubGroups struct {
+	vis   []bool
+	group []groupSpan
+}
+
+// hubDegree is the number of edges from which a node's groups are kept
+// for the rest of the walk instead of found again each round.
+const hubDegree = 256
 
 type scratch struct {
 	p, r    []float64 // settled and residual weight
@@ -216,23 +227,23 @@ func (w *walk) run(seeds []NodeID) {
 				continue
 			}
 			es := g.edges(u)
-			w.groups(u, es)
-			if len(w.group) == 0 {
+			vis, groups := w.groups(u, es)
+			if len(groups) == 0 {
 				sc.p[u] += spread
 				continue
 			}
 			total := 0.0
-			for _, gr := range w.group {
+			for _, gr := range groups {
 				total += gr.max
 			}
-			for _, gr := range w.group {
+			for _, gr := range groups {
 				share := spread * gr.max / total / gr.sum
 				if share*gr.max < eps {
 					sc.p[u] += share * gr.sum
 					continue
 				}
 				for i := gr.start; i < gr.end; i++ {
-					if !w.vis[i] {
+					if !vis[i] {
 						continue
 					}
 					h := es[i]
@@ -255,31 +266,50 @@ func (w *walk) run(seeds []NodeID) {
 	}
 }
 
-// groups finds the visible evidence edges of u and their groups: runs of
-// the same kind, label, direction and neighbour type.
-func (w *walk) groups(u NodeID, es []half) {
-	g := w.v.g
-	w.group = w.group[:0]
-	if cap(w.vis) < len(es) {
-		w.vis = make([]bool, len(es))
+// groups returns the visible evidence edges of u and their groups: runs
+// of the same kind, label, direction and neighbour type. A hub's are found
+// once per walk and kept; other nodes' are found in reused buffers, valid
+// until the next call.
+func (w *walk) groups(u NodeID, es []half) ([]bool, []groupSpan) {
+	if len(es) < hubDegree {
+		w.vis, w.group = w.findGroups(es, w.vis, w.group)
+		return w.vis, w.group
 	}
-	w.vis = w.vis[:len(es)]
+	if hg, ok := w.hubs[u]; ok {
+		return hg.vis, hg.group
+	}
+	vis, group := w.findGroups(es, nil, nil)
+	if w.hubs == nil {
+		w.hubs = map[NodeID]*hubGroups{}
+	}
+	w.hubs[u] = &hubGroups{vis, group}
+	return vis, group
+}
+
+func (w *walk) findGroups(es []half, vis []bool, group []groupSpan) ([]bool, []groupSpan) {
+	g := w.v.g
+	group = group[:0]
+	if cap(vis) < len(es) {
+		vis = make([]bool, len(es))
+	}
+	vis = vis[:len(es)]
 	cur := -1
 	for i, h := range es {
-		w.vis[i] = h.kind != KindProvenance && w.v.edgeVisible(h)
-		if !w.vis[i] {
+		vis[i] = h.kind != KindProvenance && w.v.edgeVisible(h)
+		if !vis[i] {
 			continue
 		}
-		if cur < 0 || !sameGroup(g, es[w.group[cur].start], h) {
-			w.group = append(w.group, groupSpan{start: i})
-			cur = len(w.group) - 1
+		if cur < 0 || !sameGroup(g, es[group[cur].start], h) {
+			group = append(group, groupSpan{start: i})
+			cur = len(group) - 1
 		}
 		x := w.weight(h)
-		gr := &w.group[cur]
+		gr := &group[cur]
 		gr.end = i + 1
 		gr.sum += x
 		gr.max = max(gr.max, x)
 	}
+	return vis, group
 }
 
 func sameGroup(g *Graph, a, b half) bool {

@@ -11,36 +11,28 @@ import (
 type view struct {
 	g      *Graph
 	aud    []bool // dense audience index -> visible
-	setVis []int8 // audience set -> 0 unknown, 1 visible, -1 not
+	setVis []bool // audience set -> has a visible audience
 	pop    map[NodeID]bool
 }
 
 func (g *Graph) view(a *dragnet.Access) *view {
-	v := &view{g: g, aud: make([]bool, len(g.audiences)), setVis: make([]int8, len(g.setStart)-1)}
+	v := &view{g: g, aud: make([]bool, len(g.audiences)), setVis: make([]bool, len(g.setStart)-1)}
 	for i, id := range g.audiences {
 		v.aud[i] = a.CanSee(id)
+	}
+	for s := range v.setVis {
+		for _, x := range g.setAud[g.setStart[s]:g.setStart[s+1]] {
+			if v.aud[x] {
+				v.setVis[s] = true
+				break
+			}
+		}
 	}
 	return v
 }
 
 // setVisible reports whether an audience set has a visible audience.
-func (v *view) setVisible(s int32) bool {
-	switch v.setVis[s] {
-	case 1:
-		return true
-	case -1:
-		return false
-	}
-	g := v.g
-	for _, a := range g.setAud[g.setStart[s]:g.setStart[s+1]] {
-		if v.aud[a] {
-			v.setVis[s] = 1
-			return true
-		}
-	}
-	v.setVis[s] = -1
-	return false
-}
+func (v *view) setVisible(s int32) bool { return v.setVis[s] }
 
 // visible reports whether node n may be shown: an object with a visible
 // submission, or a value carried by a visible edge.
@@ -58,25 +50,16 @@ func (v *view) visible(n NodeID) bool {
 }
 
 func (v *view) objVisible(n NodeID) bool {
-	for _, s := range v.g.nodeSubs(n) {
-		if v.aud[s.aud] {
-			return true
-		}
-	}
-	return false
+	s := v.g.nodeSet[n]
+	return s >= 0 && v.setVis[s]
 }
 
 // edgeVisible reports whether the half-edge h at a visible node may be
-// followed: a visible submission asserts it and its far end is visible.
-// (The asserting object is visible whenever its audience set is.)
+// followed: a visible submission asserts it and its far end is visible (a
+// value is visible through the visible object carrying it). The asserting
+// object is visible whenever its audience set is.
 func (v *view) edgeVisible(h half) bool {
-	if !v.setVisible(h.aset) {
-		return false
-	}
-	if v.g.flags[h.to]&flagValue != 0 {
-		return true // carried by a visible object: visible through this edge
-	}
-	return v.objVisible(h.to)
+	return v.setVis[h.aset] && (h.toSet < 0 || v.setVis[h.toSet])
 }
 
 // timeRange returns the first and last time n was seen over its visible
