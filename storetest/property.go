@@ -300,10 +300,10 @@ func randomWorld(t *testing.T, e *env, seed uint64, prefix string) {
 			newVersion(id, v)
 			submit(org, id, v, aud)
 		case op < 8: // an existing version again, anywhere
-			s := m.subs[r.IntN(max(1, len(m.subs)))%max(1, len(m.subs))]
 			if len(m.subs) == 0 {
-				continue
+				continue // every submission so far was refused
 			}
+			s := m.subs[r.IntN(len(m.subs))]
 			submit(org, s.id, s.version, aud)
 		default: // a membership change
 			g := groups[r.IntN(len(groups))]
