@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/postgres"
@@ -69,6 +72,7 @@ func BenchmarkAddObjects(b *testing.B) {
 			}
 			w := newWorld(&testing.T{}, dbs[0])
 			batches := benchBatches(b, 0, b.N*nodes, 1000)
+			meter := newCPUMeter(b, dbs[0])
 			b.ResetTimer()
 			var wg sync.WaitGroup
 			for i, db := range dbs {
@@ -82,6 +86,7 @@ func BenchmarkAddObjects(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(b.N*nodes*1000)/b.Elapsed().Seconds(), "objects/s")
+			meter.report(b, int64(b.N*nodes*1000))
 		})
 	}
 }
@@ -124,6 +129,7 @@ func BenchmarkPage(b *testing.B) {
 				dbs[i] = pgtest.OpenSchema(b, postgres.Options{Schema: schema})
 			}
 			var objects atomic.Int64
+			meter := newCPUMeter(b, dbs[0])
 			b.ResetTimer()
 			var wg sync.WaitGroup
 			for _, db := range dbs {
@@ -147,6 +153,69 @@ func BenchmarkPage(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(objects.Load())/b.Elapsed().Seconds(), "objects/s")
+			meter.report(b, objects.Load())
 		})
 	}
+}
+
+// cpuMeter measures the CPU time this process and the database's server
+// processes spend, so that a benchmark can report CPU per object, a figure
+// that holds on a busy machine where wall-clock rates do not.
+type cpuMeter struct {
+	db     *postgres.DB
+	self   time.Duration
+	server map[int]time.Duration
+}
+
+func newCPUMeter(b *testing.B, db *postgres.DB) *cpuMeter {
+	m := &cpuMeter{db: db}
+	m.self, m.server = selfCPU(), serverCPU(b, db)
+	return m
+}
+
+// report adds client-cpu-ms/kobj and server-cpu-ms/kobj metrics for
+// objects processed since the meter started.
+func (m *cpuMeter) report(b *testing.B, objects int64) {
+	self := selfCPU() - m.self
+	var server time.Duration
+	for pid, t := range serverCPU(b, m.db) {
+		server += t - m.server[pid]
+	}
+	if objects > 0 {
+		b.ReportMetric(float64(self.Milliseconds())*1000/float64(objects), "client-cpu-ms/kobj")
+		b.ReportMetric(float64(server.Milliseconds())*1000/float64(objects), "server-cpu-ms/kobj")
+	}
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU reads the CPU time of every server process of the database
+// from /proc (the server runs on this machine in benchmarks).
+func serverCPU(b *testing.B, db *postgres.DB) map[int]time.Duration {
+	rows, err := db.Pool().Query(context.Background(), `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int]time.Duration{}
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue // not on this machine, or gone
+		}
+		// Fields after the command name: state is 3rd, utime 14th, stime 15th.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+2:]))
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		out[pid] = time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ = 100
+	}
+	return out
 }

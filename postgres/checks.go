@@ -26,6 +26,9 @@ type restricted struct {
 	a   *dragnet.Audience
 }
 
+// load claims the ids nobody owns yet for the caller and reads what the
+// rules need about the others. Ids new to the store can have no versions
+// or publications, so for a request of new objects this is one round trip.
 func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []string, aud *dragnet.Audience, acc *dragnet.Access) error {
 	b := &pgx.Batch{}
 	if len(refs) > 0 {
@@ -41,73 +44,97 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 		})
 	}
 	if len(ids) > 0 {
-		// Claim ids nobody owns yet, then read every id's owner: the
-		// second statement sees the first's rows.
-		b.Queue(`INSERT INTO objects (id, owner) SELECT unnest($1::text[]), $2
-			ON CONFLICT DO NOTHING RETURNING id`, ids, me).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id string
-				if err := rows.Scan(&id); err != nil {
-					return err
-				}
-				c.claimed[id] = true
-			}
-			return rows.Err()
-		})
-		b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
+		// The SELECT sees objects as they were when the statement began:
+		// the owners of ids that existed; RETURNING names those claimed.
+		b.Queue(`WITH claim AS (
+				INSERT INTO objects (id, owner) SELECT unnest($1::text[]), $2
+				ON CONFLICT DO NOTHING RETURNING id
+			)
+			SELECT id, $2::bigint, true FROM claim
+			UNION ALL
+			SELECT id, owner, false FROM objects WHERE id = ANY($1)`, ids, me).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				var owner int64
-				if err := rows.Scan(&id, &owner); err != nil {
+				var claimed bool
+				if err := rows.Scan(&id, &owner, &claimed); err != nil {
 					return err
 				}
 				c.owners[id] = owner
-			}
-			return rows.Err()
-		})
-		b.Queue(`SELECT obj_id, version_ns, vid, digest FROM versions WHERE obj_id = ANY($1)`, ids).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var k verKey
-				var sv storedVersion
-				var d []byte
-				if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d); err != nil {
-					return err
+				if claimed {
+					c.claimed[id] = true
 				}
-				copy(sv.digest[:], d)
-				c.existing[k] = sv
-			}
-			return rows.Err()
-		})
-		b.Queue(`SELECT obj_id, version_ns FROM submissions WHERE audience_id = $1 AND obj_id = ANY($2)`, aud.ID, ids).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var k verKey
-				if err := rows.Scan(&k.id, &k.ver); err != nil {
-					return err
-				}
-				c.present[k] = true
-			}
-			return rows.Err()
-		})
-		b.Queue(`SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
-			FROM submissions s JOIN audiences a ON a.id = s.audience_id
-			WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
-			ORDER BY s.obj_id, a.id, s.tlp DESC`, ids, int(dragnet.TLPAmber), aud.ID, acc.Audiences).Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				var id, kind string
-				var tlp, dt int16
-				var a dragnet.Audience
-				if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt); err != nil {
-					return err
-				}
-				a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
-				c.restricted[id] = append(c.restricted[id], restricted{dragnet.TLP(tlp), &a})
 			}
 			return rows.Err()
 		})
 	}
-	if b.Len() == 0 {
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+	}
+	var olds []string
+	for _, id := range ids {
+		if !c.claimed[id] {
+			olds = append(olds, id)
+		}
+	}
+	if len(olds) == 0 {
 		return nil
 	}
+	b = &pgx.Batch{}
+	// Owners of ids another transaction claimed while this one's INSERT
+	// waited for it: committed now, so this statement sees them.
+	b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1)`, olds).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id string
+			var owner int64
+			if err := rows.Scan(&id, &owner); err != nil {
+				return err
+			}
+			c.owners[id] = owner
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT obj_id, version_ns, vid, digest FROM versions WHERE obj_id = ANY($1)`, olds).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k verKey
+			var sv storedVersion
+			var d []byte
+			if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d); err != nil {
+				return err
+			}
+			copy(sv.digest[:], d)
+			c.existing[k] = sv
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT obj_id, version_ns FROM submissions WHERE audience_id = $1 AND obj_id = ANY($2)`, aud.ID, olds).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var k verKey
+			if err := rows.Scan(&k.id, &k.ver); err != nil {
+				return err
+			}
+			c.present[k] = true
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
+		FROM submissions s JOIN audiences a ON a.id = s.audience_id
+		WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
+		ORDER BY s.obj_id, a.id, s.tlp DESC`, olds, int(dragnet.TLPAmber), aud.ID, acc.Audiences).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var id, kind string
+			var tlp, dt int16
+			var a dragnet.Audience
+			if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt); err != nil {
+				return err
+			}
+			a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
+			c.restricted[id] = append(c.restricted[id], restricted{dragnet.TLP(tlp), &a})
+		}
+		return rows.Err()
+	})
 	return tx.SendBatch(ctx, b).Close()
 }
 
