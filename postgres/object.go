@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -408,12 +409,12 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 	var vKinds, vValues, vObjs []string
 	var vVers []int64
 	for _, pd := range ps {
-		seen := map[dragnet.Value]bool{}
-		for _, v := range pd.sub.Values {
-			if seen[v] || v.Value == "" {
+		vs := pd.sub.Values
+		for j, v := range vs {
+			// An object carries few values: a look back beats a map.
+			if v.Value == "" || slices.Contains(vs[:j], v) {
 				continue
 			}
-			seen[v] = true
 			vKinds, vValues = append(vKinds, string(v.Kind)), append(vValues, v.Value)
 			vObjs, vVers = append(vObjs, pd.id), append(vVers, pd.ver)
 		}
