@@ -98,7 +98,8 @@ func TestPagingExactAcrossNodes(t *testing.T) {
 }
 
 // TestChangesReachOtherNodes checks that a write through one node is
-// announced to another within a second, and that group changes are too.
+// announced to another, and that group changes are too. (Notices arrive
+// in milliseconds; the deadline is loose for loaded machines.)
 func TestChangesReachOtherNodes(t *testing.T) {
 	schema := pgtest.Schema(t)
 	n1 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
@@ -115,8 +116,8 @@ func TestChangesReachOtherNodes(t *testing.T) {
 				if c.Kind == want {
 					return c
 				}
-			case <-time.After(time.Second):
-				t.Fatalf("no %s change within a second", want)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("no %s change", want)
 			}
 		}
 	}

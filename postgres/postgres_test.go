@@ -290,10 +290,12 @@ func TestScanObjects(t *testing.T) {
 }
 
 func TestStatementTimeout(t *testing.T) {
-	db := pgtest.Open(t, postgres.Options{StatementTimeout: 50 * time.Millisecond})
-	_, err := db.Pool().Exec(context.Background(), `SELECT pg_sleep(1)`)
+	// Timeouts well above what opening takes on a loaded machine, and
+	// sleeps well above the timeouts.
+	db := pgtest.Open(t, postgres.Options{StatementTimeout: time.Second})
+	_, err := db.Pool().Exec(context.Background(), `SELECT pg_sleep(10)`)
 	if err == nil || !strings.Contains(err.Error(), "statement timeout") {
-		t.Fatalf("a 1 s statement under a 50 ms timeout: %v", err)
+		t.Fatalf("a 10 s statement under a 1 s timeout: %v", err)
 	}
 	// The same through the URL, as --db gives it.
 	schema := pgtest.Schema(t)
@@ -302,7 +304,7 @@ func TestStatementTimeout(t *testing.T) {
 	if strings.Contains(url, "?") {
 		sep = "&"
 	}
-	db2, err := postgres.Open(context.Background(), url+sep+"statement_timeout=50&pool_max_conns=3", postgres.Options{Schema: schema})
+	db2, err := postgres.Open(context.Background(), url+sep+"statement_timeout=1s&pool_max_conns=3", postgres.Options{Schema: schema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +312,7 @@ func TestStatementTimeout(t *testing.T) {
 	if got := db2.Pool().Config().MaxConns; got != 3 {
 		t.Fatalf("pool_max_conns=3 gave %d", got)
 	}
-	if _, err := db2.Pool().Exec(context.Background(), `SELECT pg_sleep(1)`); err == nil || !strings.Contains(err.Error(), "statement timeout") {
+	if _, err := db2.Pool().Exec(context.Background(), `SELECT pg_sleep(10)`); err == nil || !strings.Contains(err.Error(), "statement timeout") {
 		t.Fatalf("statement_timeout in the URL: %v", err)
 	}
 }
