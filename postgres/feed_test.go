@@ -1,0 +1,127 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/postgres"
+	"github.com/dragnet-intel/dragnet/postgres/pgtest"
+)
+
+func TestFeeds(t *testing.T) {
+	db := pgtest.Open(t, postgres.Options{})
+	ctx := dragnet.SystemContext(context.Background())
+	f := &dragnet.Feed{Name: "feodo", OrgName: "CERT", CollectionID: "c1", URL: "https://example.org/feed.csv",
+		Settings: `{"format":"csv"}`, TLP: dragnet.TLPGreen, Interval: time.Hour, Enabled: true}
+	if err := db.CreateFeed(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.CreateFeed(ctx, &dragnet.Feed{Name: "feodo", OrgName: "x", CollectionID: "c", URL: "u", Interval: time.Hour}); dragnet.ErrorCode(err) != dragnet.ECONFLICT {
+		t.Errorf("duplicate name: %v", err)
+	}
+	if err := db.CreateFeed(ctx, &dragnet.Feed{Name: "fast", OrgName: "x", CollectionID: "c", URL: "u", Interval: time.Second}); dragnet.ErrorCode(err) != dragnet.EINVALID {
+		t.Errorf("one-second interval: %v", err)
+	}
+	org := &dragnet.Org{Name: "M", Country: "DE"}
+	if err := db.CreateOrg(ctx, org); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ListFeeds(dragnet.OrgContext(context.Background(), org, dragnet.RoleAdmin)); dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
+		t.Errorf("a member listed feeds: %v", err)
+	}
+	got, err := db.FindFeed(ctx, "feodo")
+	if err != nil || got.URL != f.URL || got.Interval != time.Hour || got.TLP != dragnet.TLPGreen || got.Gone != "revoke" || !got.Enabled {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if st, err := db.FeedState(ctx, got.ID); st != nil || err != nil {
+		t.Errorf("state before any run: %q %v", st, err)
+	}
+	got.LastRun, got.LastSuccess, got.ETag, got.LastSummary = time.Now(), time.Now(), `"abc"`, `{"entries":1}`
+	if err := db.RecordFeedRun(ctx, got, []byte("state-1")); err != nil {
+		t.Fatal(err)
+	}
+	got.LastError, got.Failures = "HTTP 500", 1
+	if err := db.RecordFeedRun(ctx, got, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := db.FindFeed(ctx, "feodo")
+	st, _ := db.FeedState(ctx, got.ID)
+	if again.ETag != `"abc"` || again.LastError != "HTTP 500" || again.Failures != 1 || string(st) != "state-1" {
+		t.Errorf("after runs: %+v state %q", again, st)
+	}
+	if err := db.DeleteFeed(ctx, "feodo"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.FindFeed(ctx, "feodo"); dragnet.ErrorCode(err) != dragnet.ENOTFOUND {
+		t.Errorf("deleted feed found: %v", err)
+	}
+	if fs, _ := db.ListFeeds(ctx); len(fs) != 0 {
+		t.Errorf("%d feeds left", len(fs))
+	}
+}
+
+// TestFeedRunClaimedOnce has the schedulers of several nodes find the
+// same feed due at once: exactly one may pull it; after its run is
+// recorded, the next run can be claimed again.
+func TestFeedRunClaimedOnce(t *testing.T) {
+	schema := pgtest.Schema(t)
+	ctx := dragnet.SystemContext(context.Background())
+	var nodes []*postgres.DB
+	for range 4 {
+		nodes = append(nodes, pgtest.OpenSchema(t, postgres.Options{Schema: schema}))
+	}
+	f := &dragnet.Feed{Name: "urlhaus", OrgName: "CERT", CollectionID: "c1", URL: "https://example.org/f.csv", Interval: time.Hour, Enabled: true}
+	if err := nodes[0].CreateFeed(ctx, f); err != nil {
+		t.Fatal(err)
+	}
+	claims := make(chan bool, len(nodes))
+	for _, n := range nodes {
+		go func() {
+			seen, err := n.FindFeed(ctx, "urlhaus")
+			if err != nil {
+				t.Error(err)
+			}
+			ok, err := n.ClaimFeedRun(ctx, seen.ID, seen.LastRun, time.Now().Add(time.Hour))
+			if err != nil {
+				t.Error(err)
+			}
+			claims <- ok
+		}()
+	}
+	won := 0
+	for range nodes {
+		if <-claims {
+			won++
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d nodes claimed the run, want 1", won)
+	}
+	// The run is recorded; a node that saw the feed before it ran cannot
+	// claim it again, one that sees it now can (once it is due).
+	seen, _ := nodes[1].FindFeed(ctx, "urlhaus")
+	stale := seen.LastRun
+	seen.LastRun = time.Now().UTC().Truncate(time.Microsecond)
+	if err := nodes[1].RecordFeedRun(ctx, seen, nil); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := nodes[2].ClaimFeedRun(ctx, seen.ID, stale, time.Now().Add(time.Hour)); ok {
+		t.Fatal("claimed a run on a stale view of the feed")
+	}
+	fresh, _ := nodes[2].FindFeed(ctx, "urlhaus")
+	if ok, _ := nodes[2].ClaimFeedRun(ctx, fresh.ID, fresh.LastRun, time.Now().Add(time.Hour)); !ok {
+		t.Fatal("could not claim the next run")
+	}
+	// An expired claim (its node died mid-pull) can be taken over.
+	if ok, _ := nodes[3].ClaimFeedRun(ctx, fresh.ID, fresh.LastRun, time.Now().Add(time.Hour)); ok {
+		t.Fatal("claimed a run another node holds")
+	}
+	if _, err := nodes[3].Pool().Exec(context.Background(), `UPDATE feeds SET claimed_until = now() - interval '1 second'`); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := nodes[3].ClaimFeedRun(ctx, fresh.ID, fresh.LastRun, time.Now().Add(time.Hour)); !ok {
+		t.Fatal("could not take over an expired claim")
+	}
+}
