@@ -50,3 +50,14 @@ type FeedService interface {
 	// (nil if none): opaque to the store.
 	FeedState(ctx context.Context, id int64) ([]byte, error)
 }
+
+// FeedClaimer is implemented by stores that several nodes share (the
+// postgres store): a scheduler claims a due feed's run before pulling it,
+// so that one node pulls it, not every node.
+type FeedClaimer interface {
+	// ClaimFeedRun claims the run of feed id until `until` and reports
+	// whether it did: not if the feed has run since lastRun (the LastRun
+	// the caller saw) or another node holds an unexpired claim.
+	// RecordFeedRun ends the claim.
+	ClaimFeedRun(ctx context.Context, id int64, lastRun, until time.Time) (bool, error)
+}

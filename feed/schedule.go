@@ -135,6 +135,19 @@ func (s *Scheduler) RunDue(ctx context.Context) {
 		if !f.Enabled || Due(f).After(now) {
 			continue
 		}
+		// On a store several nodes share, only the node that claims the
+		// run pulls the feed; the claim lapses after an interval should
+		// that node die mid-pull.
+		if c, ok := s.store.(dragnet.FeedClaimer); ok {
+			claimed, err := c.ClaimFeedRun(sys, f.ID, f.LastRun, now.Add(max(f.Interval, time.Minute)))
+			if err != nil {
+				s.log.Error("claiming feed run", "feed", f.Name, "err", err)
+				continue
+			}
+			if !claimed {
+				continue
+			}
+		}
 		if _, err := s.RunFeed(ctx, f); err != nil {
 			s.log.Warn("feed pull failed", "feed", f.Name, "err", err, "failures", f.Failures)
 		}

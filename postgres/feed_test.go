@@ -2,10 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/feed"
 	"github.com/dragnet-intel/dragnet/postgres"
 	"github.com/dragnet-intel/dragnet/postgres/pgtest"
 )
@@ -123,5 +125,46 @@ func TestFeedRunClaimedOnce(t *testing.T) {
 	}
 	if ok, _ := nodes[3].ClaimFeedRun(ctx, fresh.ID, fresh.LastRun, time.Now().Add(time.Hour)); !ok {
 		t.Fatal("could not take over an expired claim")
+	}
+}
+
+// TestSchedulersOnTwoNodesPullOnce runs the schedulers of two nodes at the
+// same moment over one due feed: it is pulled once.
+func TestSchedulersOnTwoNodesPullOnce(t *testing.T) {
+	schema := pgtest.Schema(t)
+	n1 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	n2 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	ctx := dragnet.SystemContext(context.Background())
+	if err := n1.CreateOrg(ctx, &dragnet.Org{Name: "CERT", Country: "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b", "c"} {
+		if err := n1.CreateFeed(ctx, &dragnet.Feed{Name: name, OrgName: "CERT", CollectionID: dragnet.CommunityCollectionID,
+			URL: "https://example.org/" + name, Interval: time.Hour, Enabled: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	pulls := map[string]int{}
+	pull := func(ctx context.Context, p *feed.Pipeline, b *feed.Builder, f *dragnet.Feed, st *feed.PullState) (*feed.Summary, error) {
+		mu.Lock()
+		pulls[f.Name]++
+		mu.Unlock()
+		st.NotModified = true
+		return nil, nil
+	}
+	var wg sync.WaitGroup
+	for _, n := range []*postgres.DB{n1, n2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			feed.NewScheduler(n, pull, feed.SchedulerOptions{}).RunDue(context.Background())
+		}()
+	}
+	wg.Wait()
+	for _, name := range []string{"a", "b", "c"} {
+		if pulls[name] != 1 {
+			t.Errorf("feed %s pulled %d times, want once", name, pulls[name])
+		}
 	}
 }
