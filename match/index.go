@@ -60,7 +60,7 @@ type Index struct {
 	uuids   [][16]byte // indicator ids "indicator--<uuid>", by rec.id
 	ids     []byte     // other indicator ids, concatenated
 	idSpans []uint64   // offset<<16 | length of each in ids, by rec.id
-	seed maphash.Seed
+	seed    maphash.Seed
 
 	ipv4   table[uint32] // filtered by ip4f, not by its own filter
 	ip4f   bloom         // exact IPv4 keys and CIDR-marked /24 blocks; see ip4Probe
