@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"net/netip"
 	"slices"
 	"strings"
 
@@ -22,6 +23,18 @@ type Options struct {
 	// address from which the address counts as shared hosting (popular).
 	// Zero means 10.
 	SharedHosting int
+	// Locate, when set, says where an address is (country and autonomous
+	// system, from the operator's GeoLite2-format files: see package
+	// enrich). Clusters then report their hosts' countries and
+	// correlations of addresses their location.
+	Locate func(netip.Addr) (Location, bool)
+}
+
+// Location is where an address is.
+type Location struct {
+	Country string `json:"country,omitempty"`
+	ASN     uint32 `json:"asn,omitempty"`
+	ASOrg   string `json:"as_org,omitempty"`
 }
 
 // Builder collects records and builds a Graph. It is not safe for
@@ -236,6 +249,7 @@ func (b *Builder) Build() *Graph {
 		flags:     b.flags,
 		strs:      b.strs,
 		names:     b.names,
+		locate:    b.opts.Locate,
 		audiences: b.auds,
 		orgs:      b.orgs,
 		countries: b.ctry,

@@ -22,9 +22,10 @@ type ClusterOptions struct {
 // Cluster is a group of infrastructure and infected hosts that share
 // command servers, domains or certificates, or were seen together.
 type Cluster struct {
-	ID        string    `json:"id"`   // the id of its best-connected member
-	Size      int       `json:"size"` // distinct addresses and domain names
-	Countries []string  `json:"countries"`
+	ID        string    `json:"id"`                       // the id of its best-connected member
+	Size      int       `json:"size"`                     // distinct addresses and domain names
+	Countries []string  `json:"countries"`                // of the members that reported its hosts
+	Located   []string  `json:"host_countries,omitempty"` // where its hosts are (with a locator)
 	First     time.Time `json:"first_seen,omitzero"`
 	Last      time.Time `json:"last_seen,omitzero"`
 	Members   []Member  `json:"members"`
@@ -244,9 +245,13 @@ func (g *Graph) cluster(v *view, ms []NodeID, evidence []NodeID, weakVia map[Nod
 	best, bestDeg := None, -1
 	var first, last int64
 	seenTime := false
+	located := map[string]bool{}
 	for _, m := range ms {
 		if g.countsAsHost(m) {
 			c.Size++
+		}
+		if loc, ok := g.locateValue(m); ok && loc.Country != "" {
+			located[loc.Country] = true
 		}
 		d := 0
 		for _, h := range g.edges(m) {
@@ -294,6 +299,10 @@ func (g *Graph) cluster(v *view, ms []NodeID, evidence []NodeID, weakVia map[Nod
 		}
 	}
 	slices.Sort(c.Countries)
+	for cc := range located {
+		c.Located = append(c.Located, cc)
+	}
+	slices.Sort(c.Located)
 	slices.SortFunc(c.Members, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	if seenTime {
 		c.First, c.Last = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()

@@ -26,8 +26,9 @@ type Correlation struct {
 	// the cases that carry it: 1 for a value few objects carry, less the
 	// more carry it, a tenth of that for popular values (shared hosting,
 	// CDNs, warninglisted).
-	Weight float64       `json:"weight"`
-	Values []Correlation `json:"values,omitempty"` // for an object: the correlation of each value it carries
+	Weight   float64       `json:"weight"`
+	Values   []Correlation `json:"values,omitempty"`   // for an object: the correlation of each value it carries
+	Location *Location     `json:"location,omitempty"` // for an address, with a locator: where it is
 }
 
 // OrgReport is what one organisation reported about a value.
@@ -80,6 +81,9 @@ func (v *view) correlateValue(n NodeID) *Correlation {
 		v.countSightings(c, reports, h.to)
 	}
 	c.finish(g, reports, c.Objects)
+	if loc, ok := g.locateValue(n); ok {
+		c.Location = &loc
+	}
 	return c
 }
 

@@ -24,6 +24,7 @@ package graph
 import (
 	"encoding/json"
 	"hash/maphash"
+	"net/netip"
 	"slices"
 	"sort"
 	"sync"
@@ -127,6 +128,24 @@ type Graph struct {
 	hosting   int      // distinct names resolving to an address that make it shared hosting
 
 	scratch sync.Pool // *scratch: dense per-query arrays of the tracer
+	locate  func(netip.Addr) (Location, bool)
+}
+
+// locateValue returns where an address value node is, if the graph has a
+// locator and n is an address.
+func (g *Graph) locateValue(n NodeID) (Location, bool) {
+	if g.locate == nil || !g.IsValue(n) {
+		return Location{}, false
+	}
+	k := dragnet.ValueKind(g.strs[g.typ[n]])
+	if k != dragnet.ValueIPv4 && k != dragnet.ValueIPv6 {
+		return Location{}, false
+	}
+	a, err := netip.ParseAddr(g.ID(n)[len(k)+1:])
+	if err != nil {
+		return Location{}, false
+	}
+	return g.locate(a)
 }
 
 type hashNode struct {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -388,5 +389,38 @@ func TestCrossBorder(t *testing.T) {
 	both := &dragnet.Access{Audiences: []int64{1, 2}}
 	if ev := g.CrossBorder(both, day(1)); len(ev) != 2 {
 		t.Fatalf("events for audiences 1 and 2: %+v", ev)
+	}
+}
+
+func TestLocate(t *testing.T) {
+	locate := func(a netip.Addr) (Location, bool) {
+		if a == netip.MustParseAddr("203.0.113.9") {
+			return Location{Country: "RU", ASN: 64500}, true
+		}
+		return Location{}, false
+	}
+	b := NewBuilder(Options{Locate: locate})
+	for _, r := range []rec{
+		{1, 2, obj(conn, "src_ref", botA, "dst_ref", c2)},
+		{1, 2, obj(botA, "value", "198.51.100.1")},
+		{1, 2, obj(c2, "value", "203.0.113.9")},
+	} {
+		var h struct{ ID string }
+		_ = json.Unmarshal(r.raw, &h)
+		if err := b.Add(&Record{ID: h.ID, AudienceID: r.aud, OrgID: r.org, Country: "FR", Raw: r.raw}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g := b.Build()
+	cs := g.Clusters(community, ClusterOptions{})
+	if len(cs) != 1 || !slices.Equal(cs[0].Located, []string{"RU"}) || !slices.Equal(cs[0].Countries, []string{"FR"}) {
+		t.Fatalf("clusters: %+v", cs)
+	}
+	c, err := g.Correlate(community, "203.0.113.9")
+	if err != nil || c.Location == nil || c.Location.Country != "RU" || c.Location.ASN != 64500 {
+		t.Fatalf("correlation: %v %+v", err, c)
+	}
+	if c, _ := g.Correlate(community, "198.51.100.1"); c.Location != nil {
+		t.Fatalf("an unknown address has a location: %+v", c.Location)
 	}
 }

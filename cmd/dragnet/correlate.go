@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"net/netip"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/enrich"
 	"github.com/dragnet-intel/dragnet/graph"
 )
 
@@ -13,12 +15,33 @@ import (
 // organisation.
 type graphFlags struct {
 	storeFlags
-	org string
+	org        string
+	geoCountry string
+	geoASN     string
 }
 
 func (gf *graphFlags) register(fs *flag.FlagSet) {
 	gf.storeFlags.register(fs)
 	fs.StringVar(&gf.org, "org", "", "organisation to act as: only what it may see is used")
+	fs.StringVar(&gf.geoCountry, "geoip-country", "", "GeoLite2-format country database (.mmdb) to locate addresses with")
+	fs.StringVar(&gf.geoASN, "geoip-asn", "", "GeoLite2-format ASN database (.mmdb) to locate addresses with")
+}
+
+// graphOptions returns the graph options the flags ask for, and a function
+// that releases what they opened.
+func (gf *graphFlags) graphOptions() (graph.Options, func(), error) {
+	if gf.geoCountry == "" && gf.geoASN == "" {
+		return graph.Options{}, func() {}, nil
+	}
+	e, err := enrich.Open(gf.geoCountry, gf.geoASN)
+	if err != nil {
+		return graph.Options{}, nil, dragnet.Errorf(dragnet.EINVALID, "%v", err)
+	}
+	locate := func(a netip.Addr) (graph.Location, bool) {
+		info, ok := e.Lookup(a)
+		return graph.Location{Country: info.Country, ASN: info.ASN, ASOrg: info.ASOrg}, ok
+	}
+	return graph.Options{Locate: locate}, func() { e.Close() }, nil
 }
 
 // loadGraph opens the store, builds the graph from it and returns the
@@ -49,12 +72,18 @@ func (m *Main) loadGraph(ctx context.Context, gf graphFlags) (*graph.Graph, *dra
 	if err != nil {
 		return nil, nil, err
 	}
-	start := time.Now()
-	g, skipped, err := graph.Load(sys, sc, orgs, graph.Options{})
+	opts, release, err := gf.graphOptions()
 	if err != nil {
 		return nil, nil, err
 	}
+	start := time.Now()
+	g, skipped, err := graph.Load(sys, sc, orgs, opts)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
 	m.Logger.Info("graph loaded", "nodes", g.Len(), "edges", g.Edges(), "skipped", skipped, "took", time.Since(start).Round(time.Millisecond))
+	// The locator stays open for the life of the command.
 	return g, a, nil
 }
 
