@@ -189,3 +189,49 @@ func TestMatcherRebuildsBase(t *testing.T) {
 		t.Errorf("after rebuilds: base %d, delta %d", base, delta)
 	}
 }
+
+// TestMatcherConcurrentReaders looks up while the matcher refreshes and
+// rebuilds its base: every indicator published before a refresh hits in
+// every view after it (run with -race to check the swap).
+func TestMatcherConcurrentReaders(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	w.publish(w.b, dragnet.CommunityCollectionID, 1, t0, ip("192.0.2.1"), nil)
+	m := match.NewMatcher(w.st, match.MatcherOptions{MaxDelta: 2})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	acc := w.access(w.b)
+	stop := make(chan struct{})
+	errs := make(chan string, 4)
+	for r := 0; r < 2; r++ {
+		go func() {
+			var buf []match.Hit
+			for {
+				select {
+				case <-stop:
+					errs <- ""
+					return
+				default:
+				}
+				if buf = m.AppendLookup(buf[:0], ip("192.0.2.1"), acc); len(buf) != 1 {
+					errs <- fmt.Sprintf("lookup of the first indicator: %d hits", len(buf))
+					return
+				}
+			}
+		}()
+	}
+	for i := 2; i <= 12; i++ {
+		w.publish(w.b, dragnet.CommunityCollectionID, i, t0, ip(fmt.Sprintf("192.0.2.%d", i)), nil)
+		if err := m.Refresh(w.sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.Wait()
+	close(stop)
+	for r := 0; r < 2; r++ {
+		if e := <-errs; e != "" {
+			t.Error(e)
+		}
+	}
+}
