@@ -85,6 +85,35 @@ func BenchmarkAddObjects(b *testing.B) {
 	b.ReportMetric(float64(b.N*1000)/(cpuTime()-cpu).Seconds(), "objects/cpu-s")
 }
 
+// BenchmarkAddObjectsWithStatus stores batches of 1,000 indicators as a
+// TAXII POST does: a status with every object pending, then the batch,
+// resolving the pendings in the same transaction.
+func BenchmarkAddObjectsWithStatus(b *testing.B) {
+	db, ctx, coll := benchStore(b)
+	batches := make([][]*dragnet.Submission, b.N)
+	for i := range batches {
+		for j := 0; j < 1000; j++ {
+			batches[i] = append(batches[i], indicator(i*1000+j))
+		}
+	}
+	b.ResetTimer()
+	cpu := cpuTime()
+	for i := 0; i < b.N; i++ {
+		st := &dragnet.Status{CollectionID: coll}
+		for _, s := range batches[i] {
+			st.Pendings = append(st.Pendings, dragnet.StatusDetail{ID: s.Object.ID, Version: s.Object.Version()})
+		}
+		if err := db.CreateStatus(ctx, st); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.AddObjects(ctx, coll, st.ID, batches[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "objects/s")
+	b.ReportMetric(float64((cpuTime()-cpu).Microseconds())/float64(b.N*1000), "cpu-µs/object")
+}
+
 var (
 	filled     *sqlite.DB
 	filledCtx  context.Context

@@ -24,6 +24,9 @@
 //     range scan rather than a GROUP BY.
 //   - obj_values: the normalised observable values of each version.
 //   - removals: deletions, for ValueChanges.
+//   - statuses and status_chunks: TAXII status resources, their entries
+//     encoded a thousand to a row (statuschunk.go), so that a posted
+//     envelope costs a row per thousand objects, not one per object.
 //
 // AddObjects checks every object before writing anything of it; objects
 // new to the store and alone in their batch are written with multi-row

@@ -41,17 +41,14 @@ func (db *DB) CreateStatus(ctx context.Context, s *dragnet.Status) error {
 		}
 		return fmt.Errorf("creating status: %w", err)
 	}
+	es := make([]statusEntry, 0, len(s.Pendings)+len(s.Successes)+len(s.Failures))
 	for state, ds := range [][]dragnet.StatusDetail{s.Pendings, s.Successes, s.Failures} {
 		for _, d := range ds {
-			vns := int64(0)
-			if !d.Version.IsZero() {
-				vns = d.Version.UnixNano()
-			}
-			if _, err := w.exec(ctx, `INSERT INTO status_details (status_id, object_id, version_ns, state, message) VALUES (?, ?, ?, ?, ?)`,
-				s.ID, d.ID, vns, state, d.Message); err != nil {
-				return fmt.Errorf("creating status: %w", err)
-			}
+			es = append(es, detailEntry(byte(state), d))
 		}
+	}
+	if err := writeChunks(ctx, w, s.ID, 0, es); err != nil {
+		return err
 	}
 	if err := w.commit(ctx); err != nil {
 		return err
@@ -94,29 +91,54 @@ func (db *DB) Status(ctx context.Context, id string) (*dragnet.Status, error) {
 		return nil, fmt.Errorf("reading status: %w", err)
 	}
 	s.RequestTimestamp = fromMicros(requested)
+	add := func(e statusEntry) {
+		d := dragnet.StatusDetail{ID: e.id, Version: fromNanos(e.vns), Message: e.message}
+		switch e.state {
+		case statePending:
+			s.Pendings = append(s.Pendings, d)
+		case stateSuccess:
+			s.Successes = append(s.Successes, d)
+		default:
+			s.Failures = append(s.Failures, d)
+		}
+	}
+	// Statuses made before status_chunks keep their entries in
+	// status_details.
 	rows, err := tx.QueryContext(ctx, `SELECT object_id, version_ns, state, message FROM status_details WHERE status_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("reading status: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var d dragnet.StatusDetail
-		var vns int64
-		var state int
-		if err := rows.Scan(&d.ID, &vns, &state, &d.Message); err != nil {
+		var e statusEntry
+		if err := rows.Scan(&e.id, &e.vns, &e.state, &e.message); err != nil {
 			return nil, err
 		}
-		d.Version = fromNanos(vns)
-		switch state {
-		case 0:
-			s.Pendings = append(s.Pendings, d)
-		case 1:
-			s.Successes = append(s.Successes, d)
-		default:
-			s.Failures = append(s.Failures, d)
-		}
+		add(e)
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	chunks, err := tx.QueryContext(ctx, `SELECT entries FROM status_chunks WHERE status_id = ? ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("reading status: %w", err)
+	}
+	defer chunks.Close()
+	for chunks.Next() {
+		var raw []byte
+		if err := chunks.Scan(&raw); err != nil {
+			return nil, err
+		}
+		es, err := decodeEntries(raw)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range es {
+			add(e)
+		}
+	}
+	if err := chunks.Err(); err != nil {
 		return nil, err
 	}
 	s.Status = statusOf(len(s.Pendings))
