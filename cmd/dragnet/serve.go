@@ -68,7 +68,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
 	mux.Handle("/api/v1/export", export.NewHandler(st, a, m.Logger))
 
-	wl, err := m.loadWarninglists(*wlDir, sf.data)
+	wl, wlPath, err := m.loadWarninglists(*wlDir, sf.data)
 	if err != nil {
 		return err
 	}
@@ -93,6 +93,16 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		go matcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
 		mux.Handle("/api/v1/match", match.NewHandler(matcher, st, a, m.Logger))
 		mux.Handle("/api/v1/match/", match.NewHandler(matcher, st, a, m.Logger))
+	}
+
+	// Scheduled feeds are pulled here; where several nodes share a
+	// database, each due pull is claimed by one of them.
+	if sched := m.FeedScheduler(st, wlPath); sched != nil {
+		go func() {
+			if err := sched.Run(dragnet.SystemContext(ctx)); err != nil && ctx.Err() == nil {
+				m.Logger.Error("feed scheduler stopped", "err", err)
+			}
+		}()
 	}
 
 	// The correlation graph is rebuilt from the store in the background;
@@ -164,18 +174,18 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 // loadWarninglists loads the warninglists whose values never match and
 // count as popular in correlation: dir, or DATA/warninglists when dir is
 // empty and that folder exists; nil when there are none.
-func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, error) {
+func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, string, error) {
 	if dir == "" && data != "" {
 		if fi, err := os.Stat(filepath.Join(data, "warninglists")); err == nil && fi.IsDir() {
 			dir = filepath.Join(data, "warninglists")
 		}
 	}
 	if dir == "" {
-		return nil, nil
+		return nil, "", nil
 	}
 	set, err := warninglist.Load(dir)
 	if err != nil {
-		return nil, dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
+		return nil, "", dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
 	}
-	return set, nil
+	return set, dir, nil
 }
