@@ -303,7 +303,6 @@ func (g *Graph) cluster(v *view, ms []NodeID, evidence []NodeID, weakVia map[Nod
 		c.Located = append(c.Located, cc)
 	}
 	slices.Sort(c.Located)
-	slices.SortFunc(c.Members, func(a, b Member) int { return cmp.Compare(a.ID, b.ID) })
 	if seenTime {
 		c.First, c.Last = time.Unix(first, 0).UTC(), time.Unix(last, 0).UTC()
 	}

@@ -198,6 +198,7 @@ func clusterKey(cs []*Cluster) string {
 		for _, m := range c.Members {
 			ms = append(ms, fmt.Sprintf("%s/%s/%v", m.ID, m.Name, m.Weak))
 		}
+		slices.Sort(ms)
 		parts = append(parts, fmt.Sprintf("%s %d %v %v %v %v", c.ID, c.Size, c.Countries, c.First.Unix(), c.Last.Unix(), ms))
 	}
 	slices.Sort(parts)
