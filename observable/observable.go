@@ -70,15 +70,7 @@ func appendValues(out *[]dragnet.Value, typ string, f *fields, depth int) {
 		if err != nil {
 			return
 		}
-		cs, ok := p.Simple()
-		if !ok {
-			return
-		}
-		for _, c := range cs {
-			if k, ok := Kind(c.Type, c.Path); ok {
-				add(out, k, c.Value)
-			}
-		}
+		appendSimple(out, p)
 	case "observed-data":
 		if depth > 0 {
 			return
@@ -102,6 +94,19 @@ func appendValues(out *[]dragnet.Value, typ string, f *fields, depth int) {
 			if k, ok := hashKind(name); ok && hashTypes(typ) {
 				add(out, k, h)
 			}
+		}
+	}
+}
+
+// appendSimple adds the values a simple pattern compares with.
+func appendSimple(out *[]dragnet.Value, p *pattern.Pattern) {
+	cs, ok := p.Simple()
+	if !ok {
+		return
+	}
+	for _, c := range cs {
+		if k, ok := Kind(c.Type, c.Path); ok {
+			add(out, k, c.Value)
 		}
 	}
 }
@@ -189,30 +194,54 @@ func (e *PatternError) Unwrap() []error {
 // It returns a *PatternError (EINVALID) if not, EINVALID if the indicator
 // does not decode, and nil for every other object.
 func Validate(o *stix.Object) error {
+	_, err := indicatorPattern(o)
+	return err
+}
+
+// ValidateValues is Validate and then Values, with the object decoded and
+// its pattern parsed once: what Values returns for an object Validate
+// accepts, or Validate's error.
+func ValidateValues(o *stix.Object) ([]dragnet.Value, error) {
 	if o.Type != "indicator" {
-		return nil
+		return Values(o), nil
+	}
+	p, err := indicatorPattern(o)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	var out []dragnet.Value
+	appendSimple(&out, p)
+	return out, nil
+}
+
+// indicatorPattern returns the parsed STIX pattern of an indicator; nil
+// and no error for other objects and other pattern types.
+func indicatorPattern(o *stix.Object) (*pattern.Pattern, error) {
+	if o.Type != "indicator" {
+		return nil, nil
 	}
 	var f struct {
 		Pattern     *string `json:"pattern"`
 		PatternType string  `json:"pattern_type"`
 	}
 	if err := json.Unmarshal(o.Raw, &f); err != nil {
-		return dragnet.Errorf(dragnet.EINVALID, "indicator %s: %v", o.ID, err)
+		return nil, dragnet.Errorf(dragnet.EINVALID, "indicator %s: %v", o.ID, err)
 	}
 	if f.PatternType != "" && f.PatternType != "stix" {
-		return nil
+		return nil, nil
 	}
 	if f.Pattern == nil {
-		return dragnet.Errorf(dragnet.EINVALID, "indicator %s: no pattern", o.ID)
+		return nil, dragnet.Errorf(dragnet.EINVALID, "indicator %s: no pattern", o.ID)
 	}
-	if _, err := pattern.Parse(*f.Pattern); err != nil {
+	p, err := pattern.Parse(*f.Pattern)
+	if err != nil {
 		var pe *pattern.Error
 		if !asPatternError(err, &pe) {
-			return dragnet.Errorf(dragnet.EINVALID, "indicator %s: pattern: %v", o.ID, err)
+			return nil, dragnet.Errorf(dragnet.EINVALID, "indicator %s: pattern: %v", o.ID, err)
 		}
-		return &PatternError{ID: o.ID, Err: pe}
+		return nil, &PatternError{ID: o.ID, Err: pe}
 	}
-	return nil
+	return p, nil
 }
 
 func asPatternError(err error, pe **pattern.Error) bool {

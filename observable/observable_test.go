@@ -172,6 +172,7 @@ func TestValuesTable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		got := Values(obj(t, tc.js))
+		checkValidateValues(t, obj(t, tc.js))
 		if tc.want == nil && len(got) == 2 { // the observed-data case, map order varies
 			if !(got[0].Kind == dragnet.ValueIPv4 || got[1].Kind == dragnet.ValueIPv4) {
 				t.Errorf("%s: Values = %v", tc.js, got)
@@ -192,6 +193,7 @@ func TestValidate(t *testing.T) {
 		`{"type":"malware","id":"malware--1"}`,
 	}
 	for _, js := range good {
+		checkValidateValues(t, obj(t, js))
 		if err := Validate(obj(t, js)); err != nil {
 			t.Errorf("%s: %v", js, err)
 		}
@@ -210,6 +212,32 @@ func TestValidate(t *testing.T) {
 	}
 	if err := Validate(obj(t, `{"type":"indicator","id":"indicator--2","pattern_type":"stix"}`)); dragnet.ErrorCode(err) != dragnet.EINVALID {
 		t.Errorf("indicator without pattern: %v, want EINVALID", err)
+	}
+}
+
+// checkValidateValues checks that ValidateValues gives Validate's error,
+// or else what Values gives.
+func checkValidateValues(t *testing.T, o *stix.Object) {
+	t.Helper()
+	got, err := ValidateValues(o)
+	if want := Validate(o); (err == nil) != (want == nil) || (err != nil && err.Error() != want.Error()) {
+		t.Errorf("%s: ValidateValues error %v, Validate %v", o.Raw, err, want)
+	}
+	if err == nil && o.Type != "observed-data" && !reflect.DeepEqual(got, Values(o)) {
+		t.Errorf("%s: ValidateValues %v, Values %v", o.Raw, got, Values(o))
+	}
+}
+
+func TestValidateValuesBad(t *testing.T) {
+	for _, js := range []string{
+		`{"type":"indicator","id":"indicator--2","pattern_type":"stix"}`,
+		`{"type":"indicator","id":"indicator--1","pattern_type":"stix","pattern":"[broken"}`,
+		`{"type":"indicator","id":"indicator--1","pattern":""}`,
+	} {
+		if _, err := ValidateValues(obj(t, js)); dragnet.ErrorCode(err) != dragnet.EINVALID {
+			t.Errorf("%s: %v, want EINVALID", js, err)
+		}
+		checkValidateValues(t, obj(t, js))
 	}
 }
 

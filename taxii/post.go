@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"github.com/dragnet-intel/dragnet"
-	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -76,12 +75,12 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 	var pendings, failures []dragnet.StatusDetail
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength)
 	err = decodeEnvelope(body, func(i int, raw json.RawMessage) error {
-		o, id, err := decodeObject(raw)
+		o, values, id, err := checkObject(raw)
 		if err != nil {
 			failures = append(failures, dragnet.StatusDetail{ID: id, Message: "objects[" + strconv.Itoa(i) + "]: " + dragnet.ErrorMessage(err)})
 			return nil
 		}
-		objs.add(raw)
+		objs.add(raw, values)
 		pendings = append(pendings, dragnet.StatusDetail{ID: o.ID, Version: o.Version()})
 		return nil
 	})
@@ -119,7 +118,8 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 // storeBatches stores the valid objects of one envelope in batches and
 // then releases the envelope's ingest turn. Each object is decoded again
 // from its raw JSON (it was validated on arrival), so that only the raw
-// bytes are held while the envelope waits to be stored.
+// bytes and the values found on arrival are held while the envelope waits
+// to be stored.
 func (s *Server) storeBatches(ctx context.Context, collection, statusID string, objs *arena) {
 	defer s.jobs.Done()
 	defer func() { <-s.ingests }()
@@ -133,7 +133,7 @@ func (s *Server) storeBatches(ctx context.Context, collection, statusID string, 
 				s.log.Error("decoding a validated object failed", "status", statusID, "err", err)
 				return
 			}
-			subs = append(subs, &dragnet.Submission{Object: o, Values: valuesOf(o)})
+			subs = append(subs, &dragnet.Submission{Object: o, Values: objs.values(j)})
 		}
 		if _, err := s.store.AddObjects(ctx, collection, statusID, subs); err != nil {
 			// The transaction kept nothing: the batch's objects and all
@@ -149,10 +149,4 @@ func (s *Server) storeBatches(ctx context.Context, collection, statusID string, 
 func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 	s.writeErrorResource(w, http.StatusRequestEntityTooLarge, dragnet.ETOOLARGE,
 		"the request body is larger than the max_content_length of "+strconv.FormatInt(s.cfg.MaxContentLength, 10)+" bytes", "")
-}
-
-// valuesOf returns the observable values an object carries, for the value
-// index.
-func valuesOf(o *stix.Object) []dragnet.Value {
-	return observable.Values(o)
 }

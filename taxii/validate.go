@@ -16,20 +16,28 @@ import (
 // it can be read (for the status resource) and an EINVALID error whose
 // message names the property path and the rule broken.
 func decodeObject(raw json.RawMessage) (*stix.Object, string, error) {
+	o, _, id, err := checkObject(raw)
+	return o, id, err
+}
+
+// checkObject is decodeObject that also returns the object's observable
+// values (observable.Values), found in the same pass as the pattern check.
+func checkObject(raw json.RawMessage) (*stix.Object, []dragnet.Value, string, error) {
 	o, err := stix.Decode(raw)
 	if err != nil {
 		id := rawID(raw)
 		msg := strings.TrimPrefix(err.Error(), "decoding STIX object: ")
 		msg = strings.TrimPrefix(msg, "object "+id+": ")
-		return nil, id, dragnet.Errorf(dragnet.EINVALID, "%s", msg)
+		return nil, nil, id, dragnet.Errorf(dragnet.EINVALID, "%s", msg)
 	}
 	if err := stix.Validate(o); err != nil {
-		return nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", validationMessage(err))
+		return nil, nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", validationMessage(err))
 	}
-	if err := observable.Validate(o); err != nil {
-		return nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", strings.TrimPrefix(dragnet.ErrorMessage(err), "indicator "+o.ID+": "))
+	values, err := observable.ValidateValues(o)
+	if err != nil {
+		return nil, nil, o.ID, dragnet.Errorf(dragnet.EINVALID, "%s", strings.TrimPrefix(dragnet.ErrorMessage(err), "indicator "+o.ID+": "))
 	}
-	return o, o.ID, nil
+	return o, values, o.ID, nil
 }
 
 // validationMessage lists the problems stix.Validate found as
