@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/dragnet-intel/dragnet"
 )
 
@@ -64,4 +66,16 @@ func (db *DB) AuditEvents(ctx context.Context, f dragnet.AuditFilter) ([]*dragne
 		es = append(es, &e)
 	}
 	return es, rows.Err()
+}
+
+// auditAdmin records an administrative action by the caller in ctx with
+// outcome "ok", in the same transaction as the action, so that the action
+// and its record commit together or not at all.
+func (db *DB) auditAdmin(ctx context.Context, tx pgx.Tx, action, target, detail string) error {
+	p, _ := dragnet.PrincipalFrom(ctx)
+	e := &dragnet.AuditEvent{OrgName: p.Name(), TokenID: p.TokenID, Remote: p.Remote, Action: action, Target: target, Outcome: "ok", Detail: detail}
+	if p.Org != nil {
+		e.OrgID = p.Org.ID
+	}
+	return db.audit(ctx, tx, e)
 }

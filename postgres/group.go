@@ -73,7 +73,10 @@ func (db *DB) CreateGroup(ctx context.Context, name string, members []string) (*
 			VALUES ('group', $1, $2, $3, $4)`, g.ID, newUUID(), name, int(dragnet.DefaultTLPFor(dragnet.AudienceGroup))); err != nil {
 			return err
 		}
-		return db.addMembers(ctx, tx, g.ID, name, ms)
+		if err := db.addMembers(ctx, tx, g.ID, name, ms); err != nil {
+			return err
+		}
+		return db.auditAdmin(ctx, tx, "group.create", name, strings.Join(members, ","))
 	})
 	if err != nil {
 		return nil, wrap("creating group", err)
@@ -145,7 +148,10 @@ func (db *DB) AddGroupMembers(ctx context.Context, group string, members []strin
 		if err != nil {
 			return err
 		}
-		return db.addMembers(ctx, tx, gid, group, ms)
+		if err := db.addMembers(ctx, tx, gid, group, ms); err != nil {
+			return err
+		}
+		return db.auditAdmin(ctx, tx, "group.members.add", group, strings.Join(members, ","))
 	}))
 }
 
@@ -177,6 +183,9 @@ func (db *DB) RemoveGroupMembers(ctx context.Context, group string, members []st
 			if tag.RowsAffected() == 0 {
 				return dragnet.Errorf(dragnet.EINVALID, "%q is not a member of group %q", m.name, group)
 			}
+		}
+		if err := db.auditAdmin(ctx, tx, "group.members.remove", group, strings.Join(members, ",")); err != nil {
+			return err
 		}
 		return db.notifyAccess(ctx, tx)
 	}))

@@ -37,7 +37,12 @@ func (db *DB) CreateOrg(ctx context.Context, o *dragnet.Org) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx pgx.Tx) error { return db.createOrg(ctx, tx, o) })
+	return db.inTx(ctx, func(tx pgx.Tx) error {
+		if err := db.createOrg(ctx, tx, o); err != nil {
+			return err
+		}
+		return db.auditAdmin(ctx, tx, "org.create", o.Name, o.Country+" "+string(o.Kind))
+	})
 }
 
 func (db *DB) createOrg(ctx context.Context, tx pgx.Tx, o *dragnet.Org) error {
@@ -195,8 +200,11 @@ func (db *DB) EnsureOperator(ctx context.Context, name, country string) (*dragne
 		if err := db.createOrg(ctx, tx, o); err != nil {
 			return err
 		}
-		s, _, err := db.insertToken(ctx, tx, o, dragnet.RoleAdmin, "operator", time.Time{})
+		s, t, err := db.insertToken(ctx, tx, o, dragnet.RoleAdmin, "operator", time.Time{})
 		if err != nil {
+			return err
+		}
+		if err := db.auditAdmin(ctx, tx, "operator.create", o.Name, fmt.Sprintf("admin token %d", t.ID)); err != nil {
 			return err
 		}
 		org, secret, created = o, s, true

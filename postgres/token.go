@@ -40,7 +40,10 @@ func (db *DB) CreateToken(ctx context.Context, orgName string, role dragnet.Role
 	var t *dragnet.Token
 	err = db.inTx(ctx, func(tx pgx.Tx) error {
 		secret, t, err = db.insertToken(ctx, tx, o, role, label, expires)
-		return err
+		if err != nil {
+			return err
+		}
+		return db.auditAdmin(ctx, tx, "token.create", o.Name, fmt.Sprintf("token %d, role %s", t.ID, role))
 	})
 	if err != nil {
 		return "", nil, wrap("creating token", err)
@@ -158,8 +161,14 @@ func (db *DB) RevokeToken(ctx context.Context, id int64) error {
 	if !canAdminOrg(p, orgID) {
 		return dragnet.Errorf(dragnet.EFORBIDDEN, "only the operator or an admin of the organisation may revoke its tokens")
 	}
-	if _, err := db.pool.Exec(ctx, `UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked IS NULL`, id, db.now().UTC()); err != nil {
-		return fmt.Errorf("revoking token: %w", err)
-	}
-	return nil
+	return wrap("revoking token", db.inTx(ctx, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE tokens SET revoked = $2 WHERE id = $1 AND revoked IS NULL`, id, db.now().UTC())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return nil // revoked already: nothing happened, nothing to record
+		}
+		return db.auditAdmin(ctx, tx, "token.revoke", fmt.Sprintf("token %d", id), "")
+	}))
 }

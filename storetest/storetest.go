@@ -52,6 +52,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"ValueRefs", testValueRefs},
 		{"ValueScanner", testValueScanner},
 		{"Audit", testAudit},
+		{"AdminAudit", testAdminAudit},
 		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {
