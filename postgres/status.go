@@ -32,12 +32,21 @@ func (db *DB) CreateStatus(ctx context.Context, s *dragnet.Status) error {
 	}
 	s.RequestTimestamp = s.RequestTimestamp.UTC().Truncate(time.Microsecond)
 	s.Status = statusOf(s.Pendings)
-	succ, fail, pend, err := encodeDetails(s)
-	if err != nil {
-		return err
+	es := make([]statusEntry, 0, len(s.Pendings)+len(s.Successes)+len(s.Failures))
+	for state, ds := range [][]dragnet.StatusDetail{s.Pendings, s.Successes, s.Failures} {
+		for _, d := range ds {
+			d.Version = d.Version.UTC()
+			es = append(es, statusEntry{state: byte(state), d: d})
+		}
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO statuses (id, collection_id, org_id, request_timestamp, successes, failures, pendings)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, s.ID, s.CollectionID, s.OrgID, s.RequestTimestamp, succ, fail, pend)
+	err = db.inTx(ctx, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO statuses (id, collection_id, org_id, request_timestamp, chunked)
+			VALUES ($1, $2, $3, $4, true)`, s.ID, s.CollectionID, s.OrgID, s.RequestTimestamp)
+		if err != nil {
+			return err
+		}
+		return writeChunks(ctx, tx, s.ID, 0, es)
+	})
 	if isUnique(err) {
 		return dragnet.Errorf(dragnet.ECONFLICT, "status %s exists already", s.ID)
 	}
@@ -89,28 +98,30 @@ func decodeDetails(b []byte) ([]dragnet.StatusDetail, error) {
 	return out, nil
 }
 
-func scanStatus(row pgx.Row) (*dragnet.Status, error) {
+// scanStatus reads a statuses row; for a chunked status (reported by
+// chunked) the entries are in status_chunks, for an older one in the row.
+func scanStatus(row pgx.Row) (_ *dragnet.Status, chunked bool, _ error) {
 	var s dragnet.Status
 	var succ, fail, pend []byte
-	if err := row.Scan(&s.ID, &s.CollectionID, &s.OrgID, &s.RequestTimestamp, &succ, &fail, &pend); err != nil {
-		return nil, err
+	if err := row.Scan(&s.ID, &s.CollectionID, &s.OrgID, &s.RequestTimestamp, &succ, &fail, &pend, &chunked); err != nil {
+		return nil, false, err
 	}
 	s.RequestTimestamp = s.RequestTimestamp.UTC()
 	var err error
 	if s.Successes, err = decodeDetails(succ); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if s.Failures, err = decodeDetails(fail); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if s.Pendings, err = decodeDetails(pend); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s.Status = statusOf(s.Pendings)
-	return &s, nil
+	return &s, chunked, nil
 }
 
-const statusCols = `id, collection_id, org_id, request_timestamp, successes::text, failures::text, pendings::text`
+const statusCols = `id, collection_id, org_id, request_timestamp, successes::text, failures::text, pendings::text, chunked`
 
 // Status returns a status resource; ENOTFOUND unless the caller's
 // organisation made the request.
@@ -123,7 +134,22 @@ func (db *DB) Status(ctx context.Context, id string) (*dragnet.Status, error) {
 	if p.Org != nil {
 		org = p.Org.ID
 	}
-	s, err := scanStatus(db.pool.QueryRow(ctx, `SELECT `+statusCols+` FROM statuses WHERE id = $1 AND org_id = $2`, id, org))
+	// One snapshot for the row and its chunks, so that a batch committing
+	// meanwhile is seen whole or not at all.
+	var s *dragnet.Status
+	err = pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var chunked bool
+		var err error
+		s, chunked, err = scanStatus(tx.QueryRow(ctx, `SELECT `+statusCols+` FROM statuses WHERE id = $1 AND org_id = $2`, id, org))
+		if err != nil || !chunked {
+			return err
+		}
+		if err := readChunks(ctx, tx, s); err != nil {
+			return err
+		}
+		s.Status = statusOf(s.Pendings)
+		return nil
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "no status %q", id)
 	}
@@ -136,12 +162,15 @@ func (db *DB) Status(ctx context.Context, id string) (*dragnet.Status, error) {
 // resolveStatus moves each result's object from the status's pendings to
 // its successes or failures, in the caller's transaction.
 func (db *DB) resolveStatus(ctx context.Context, tx pgx.Tx, p dragnet.Principal, id string, results []dragnet.AddResult) error {
-	s, err := scanStatus(tx.QueryRow(ctx, `SELECT `+statusCols+` FROM statuses WHERE id = $1 AND org_id = $2 FOR UPDATE`, id, p.Org.ID))
+	s, chunked, err := scanStatus(tx.QueryRow(ctx, `SELECT `+statusCols+` FROM statuses WHERE id = $1 AND org_id = $2 FOR UPDATE`, id, p.Org.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return dragnet.Errorf(dragnet.ENOTFOUND, "no status %q", id)
 	}
 	if err != nil {
 		return err
+	}
+	if chunked {
+		return resolveChunks(ctx, tx, id, results)
 	}
 	for _, r := range results {
 		d := dragnet.StatusDetail{ID: r.ID, Version: r.Version.UTC()}
