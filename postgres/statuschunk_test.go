@@ -1,8 +1,12 @@
 package postgres_test
 
 import (
+	"context"
+	"fmt"
 	"reflect"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/postgres"
@@ -75,5 +79,37 @@ func TestStatusChunkOrder(t *testing.T) {
 	got, _ := db.Status(w.actx, st.ID)
 	if got.Status != "complete" || len(got.Successes) != 1+n+10+10 {
 		t.Fatalf("final status %s with %d successes", got.Status, len(got.Successes))
+	}
+}
+
+// TestStatusBeforeChunks: a status stored before status_chunks (its
+// entries in the statuses row) still reads and resolves.
+func TestStatusBeforeChunks(t *testing.T) {
+	schema := pgtest.Schema(t)
+	db := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	w := newWorld(t, db)
+	subs := benchBatches(t, 0, 1, 3)[0]
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	pend := fmt.Sprintf(`[{"id":%q},{"id":%q,"version":"2025-03-01T10:00:00Z"},{"id":%q}]`, subs[0].Object.ID, subs[1].Object.ID, subs[2].Object.ID)
+	if _, err := conn.Exec(ctx, `INSERT INTO `+schema+`.statuses (id, collection_id, org_id, request_timestamp, successes, pendings)
+		VALUES ('old', $1, $2, now(), '[{"id":"indicator--done"}]', $3)`, dragnet.CommunityCollectionID, w.a.ID, pend); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Status(w.actx, "old")
+	if err != nil || got.Status != "pending" || len(got.Pendings) != 3 || len(got.Successes) != 1 || got.Pendings[1].Version.IsZero() {
+		t.Fatalf("old status = %+v, %v", got, err)
+	}
+	if _, err := db.AddObjects(w.actx, dragnet.CommunityCollectionID, "old", subs[1:]); err != nil {
+		t.Fatal(err)
+	}
+	got, err = db.Status(w.actx, "old")
+	if err != nil || got.Status != "pending" || len(got.Pendings) != 1 || got.Pendings[0].ID != subs[0].Object.ID ||
+		len(got.Successes) != 3 || got.Successes[1].ID != subs[1].Object.ID {
+		t.Fatalf("old status after a batch = %+v, %v", got, err)
 	}
 }
