@@ -414,7 +414,8 @@ func urlCanon(dst []byte, s string) ([]byte, bool) {
 	if c := strings.LastIndexByte(auth, ':'); c >= 0 && !strings.Contains(auth[c:], "]") {
 		host, port = auth[:c], auth[c+1:]
 	}
-	if host == "" {
+	// A colon left in the host is no host: IPv6 literals come in brackets.
+	if host == "" || (host[0] != '[' && strings.IndexByte(host, ':') >= 0) {
 		return dst[:scheme], false
 	}
 	if port != "" {
