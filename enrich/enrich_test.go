@@ -1,10 +1,12 @@
 package enrich
 
 import (
+	"bytes"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/maxmind/mmdbwriter"
@@ -96,32 +98,69 @@ func TestOpenErrors(t *testing.T) {
 }
 
 // FuzzLookup checks that no database content makes a look-up panic.
+// FuzzLookup looks up arbitrary addresses, the untrusted input at query
+// time, in a real database. The database file itself is the operator's
+// configuration, not untrusted input: arbitrary bytes as a database can
+// keep the reader busy past any fuzzing deadline, so they are covered by
+// table tests of corrupt files instead.
 func FuzzLookup(f *testing.F) {
 	dir := f.TempDir()
 	tree, _ := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-Country", RecordSize: 24})
-	_, n, _ := net.ParseCIDR("81.2.69.0/24")
-	_ = tree.Insert(n, country("GB"))
+	for _, c := range []struct{ cidr, cc string }{{"81.2.69.0/24", "GB"}, {"2001:db8::/32", "NL"}, {"198.51.100.0/25", "DE"}} {
+		_, n, _ := net.ParseCIDR(c.cidr)
+		_ = tree.Insert(n, country(c.cc))
+	}
 	path := filepath.Join(dir, "seed.mmdb")
-	fh, _ := os.Create(path)
-	_, _ = tree.WriteTo(fh)
+	fh, err := os.Create(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := tree.WriteTo(fh); err != nil {
+		f.Fatal(err)
+	}
 	fh.Close()
-	seed, _ := os.ReadFile(path)
-	f.Add(seed, "81.2.69.1")
-	f.Add([]byte("junk"), "::1")
-	f.Fuzz(func(t *testing.T, db []byte, addr string) {
+	e, err := Open(path, path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer e.Close()
+	for _, s := range []string{"81.2.69.1", "::1", "2001:db8::7", "198.51.100.200", "0.0.0.0", "::ffff:81.2.69.9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
 		a, err := netip.ParseAddr(addr)
 		if err != nil {
 			return
 		}
-		p := filepath.Join(t.TempDir(), "f.mmdb")
-		if err := os.WriteFile(p, db, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		e, err := Open(p, p)
-		if err != nil {
-			return
-		}
-		defer e.Close()
 		e.Lookup(a)
 	})
+}
+
+// TestOpenCorrupt refuses files that are not MaxMind databases, or are cut
+// short, with an error rather than a panic.
+func TestOpenCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	tree, _ := mmdbwriter.New(mmdbwriter.Options{DatabaseType: "GeoLite2-Country", RecordSize: 24})
+	_, n, _ := net.ParseCIDR("81.2.69.0/24")
+	_ = tree.Insert(n, country("GB"))
+	var buf bytes.Buffer
+	if _, err := tree.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	good := buf.Bytes()
+	for name, data := range map[string][]byte{
+		"empty":     {},
+		"junk":      []byte("junk"),
+		"truncated": good[:len(good)/2],
+		"no tree":   good[len(good)-200:],
+	} {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".mmdb")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if e, err := Open(p, p); err == nil {
+			e.Close()
+			t.Errorf("%s: Open succeeded on a corrupt file", name)
+		}
+	}
 }
