@@ -53,6 +53,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"ValueScanner", testValueScanner},
 		{"Audit", testAudit},
 		{"AdminAudit", testAdminAudit},
+		{"Feeds", testFeeds},
 		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {

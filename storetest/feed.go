@@ -1,4 +1,4 @@
-package sqlite_test
+package storetest
 
 import (
 	"context"
@@ -8,9 +8,15 @@ import (
 	"github.com/dragnet-intel/dragnet"
 )
 
-func TestFeeds(t *testing.T) {
-	db := open(t)
-	ctx := dragnet.SystemContext(context.Background())
+// testFeeds checks the FeedService every store offers beside Store:
+// definitions, names unique, intervals bounded, operator only, the last run
+// and the state between pulls kept, deletion.
+func testFeeds(t *testing.T, e *env) {
+	db, ok := e.s.(dragnet.FeedService)
+	if !ok {
+		t.Fatal("the store does not implement dragnet.FeedService")
+	}
+	ctx := e.sys
 	f := &dragnet.Feed{Name: "feodo", OrgName: "CERT", CollectionID: "c1", URL: "https://example.org/feed.csv",
 		Settings: `{"format":"csv"}`, TLP: dragnet.TLPGreen, Interval: time.Hour, Enabled: true}
 	if err := db.CreateFeed(ctx, f); err != nil {
@@ -23,7 +29,7 @@ func TestFeeds(t *testing.T) {
 		t.Errorf("one-second interval: %v", err)
 	}
 	org := &dragnet.Org{Name: "M", Country: "DE"}
-	if err := db.CreateOrg(ctx, org); err != nil {
+	if err := e.s.CreateOrg(ctx, org); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ListFeeds(dragnet.OrgContext(context.Background(), org, dragnet.RoleAdmin)); dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
