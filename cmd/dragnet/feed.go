@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -36,20 +34,15 @@ func feedStore(st dragnet.Store) (feed.FeedStore, error) {
 
 // FeedScheduler returns the scheduler serve runs (Run(ctx) pulls due
 // feeds until ctx ends), or nil when the store keeps no feeds. Values on
-// the warninglists in wlDir (if not empty) are flagged at ingest; a folder
-// that does not load is logged and ignored, so that feeds still run.
-func (m *Main) FeedScheduler(st dragnet.Store, wlDir string) *feed.Scheduler {
+// the warninglists wl (nil: none) are flagged at ingest.
+func (m *Main) FeedScheduler(st dragnet.Store, wl *warninglist.Set) *feed.Scheduler {
 	fs, err := feedStore(st)
 	if err != nil {
 		return nil
 	}
 	opt := feed.SchedulerOptions{Logger: m.Logger}
-	if wlDir != "" {
-		if set, err := warninglist.Load(wlDir); err != nil {
-			m.Logger.Warn("feeds run without warninglists", "dir", wlDir, "err", err)
-		} else {
-			opt.Warninglists = set
-		}
+	if wl != nil {
+		opt.Warninglists = wl
 	}
 	return feed.NewScheduler(fs, input.Pull(&http.Client{Timeout: 10 * time.Minute}), opt)
 }
@@ -201,12 +194,14 @@ func (m *Main) runFeedRun(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *wl == "" && sf.data != "" {
-		if fi, err := os.Stat(filepath.Join(sf.data, "warninglists")); err == nil && fi.IsDir() {
-			*wl = filepath.Join(sf.data, "warninglists")
-		}
+	// A folder that does not load is logged and ignored, so that feeds
+	// still run.
+	set, err := m.loadWarninglists(*wl, sf.data)
+	if err != nil {
+		m.Logger.Warn("feeds run without warninglists", "dir", *wl, "err", err)
+		set = nil
 	}
-	sched := m.FeedScheduler(st, *wl)
+	sched := m.FeedScheduler(st, set)
 	sys := dragnet.SystemContext(ctx)
 	var feeds []*dragnet.Feed
 	if *name != "" {

@@ -68,7 +68,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	mux.Handle("/api/v1/", web.NewAPI(st, a, m.Logger))
 	mux.Handle("/api/v1/export", export.NewHandler(st, a, m.Logger))
 
-	wl, wlPath, err := m.loadWarninglists(*wlDir, sf.data)
+	wl, err := m.loadWarninglists(*wlDir, sf.data)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 
 	// Scheduled feeds are pulled here; where several nodes share a
 	// database, each due pull is claimed by one of them.
-	if sched := m.FeedScheduler(st, wlPath); sched != nil {
+	if sched := m.FeedScheduler(st, wl); sched != nil {
 		go func() {
 			if err := sched.Run(dragnet.SystemContext(ctx)); err != nil && ctx.Err() == nil {
 				m.Logger.Error("feed scheduler stopped", "err", err)
@@ -174,18 +174,18 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 // loadWarninglists loads the warninglists whose values never match and
 // count as popular in correlation: dir, or DATA/warninglists when dir is
 // empty and that folder exists; nil when there are none.
-func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, string, error) {
+func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, error) {
 	if dir == "" && data != "" {
 		if fi, err := os.Stat(filepath.Join(data, "warninglists")); err == nil && fi.IsDir() {
 			dir = filepath.Join(data, "warninglists")
 		}
 	}
 	if dir == "" {
-		return nil, "", nil
+		return nil, nil
 	}
 	set, err := warninglist.Load(dir)
 	if err != nil {
-		return nil, "", dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
+		return nil, dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
 	}
-	return set, dir, nil
+	return set, nil
 }
