@@ -392,7 +392,7 @@ func urlCanon(dst []byte, s string) ([]byte, bool) {
 		}
 	}
 	if f := strings.IndexByte(s, '#'); f >= 0 {
-		s = s[:f]
+		s = strings.TrimSpace(s[:f])
 	}
 	rest := s[i+3:]
 	end := strings.IndexAny(rest, "/?")
@@ -414,8 +414,11 @@ func urlCanon(dst []byte, s string) ([]byte, bool) {
 	if c := strings.LastIndexByte(auth, ':'); c >= 0 && !strings.Contains(auth[c:], "]") {
 		host, port = auth[:c], auth[c+1:]
 	}
-	// A colon left in the host is no host: IPv6 literals come in brackets.
-	if host == "" || (host[0] != '[' && strings.IndexByte(host, ':') >= 0) {
+	// A colon left in the host is no host: IPv6 literals come in brackets,
+	// whole.
+	bracketed := host != "" && host[0] == '['
+	if host == "" || (!bracketed && strings.IndexByte(host, ':') >= 0) ||
+		(bracketed && (len(host) < 3 || host[len(host)-1] != ']' || strings.IndexByte(host[1:], '[') >= 0)) {
 		return dst[:scheme], false
 	}
 	if port != "" {
