@@ -249,6 +249,12 @@ func migrations() ([]migration, error) {
 		ms = append(ms, migration{v, e.Name(), string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i := 1; i < len(ms); i++ {
+		if ms[i].version == ms[i-1].version {
+			// The second would never be applied.
+			return nil, fmt.Errorf("migrations %s and %s share the number %d", ms[i-1].name, ms[i].name, ms[i].version)
+		}
+	}
 	return ms, nil
 }
 

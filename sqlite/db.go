@@ -173,17 +173,36 @@ func (db *DB) migrate(ctx context.Context) error {
 		return err
 	}
 	sort.Strings(names)
-	for _, name := range names {
-		base := filepath.Base(name)
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migration %s: name must start with a number", base)
-		}
-		if err := db.migrateOne(ctx, name, n); err != nil {
+	nums, err := migrationNumbers(names)
+	if err != nil {
+		return err
+	}
+	for i, name := range names {
+		if err := db.migrateOne(ctx, name, nums[i]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// migrationNumbers returns the number each migration file name starts
+// with. Two files with one number would leave the second never applied,
+// so that is an error.
+func migrationNumbers(names []string) ([]int, error) {
+	nums := make([]int, len(names))
+	seen := map[int]string{}
+	for i, name := range names {
+		base := filepath.Base(name)
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number", base)
+		}
+		if other, ok := seen[n]; ok {
+			return nil, fmt.Errorf("migrations %s and %s share the number %d", other, base, n)
+		}
+		seen[n], nums[i] = base, n
+	}
+	return nums, nil
 }
 
 func (db *DB) migrateOne(ctx context.Context, name string, n int) error {
