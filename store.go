@@ -316,3 +316,58 @@ type ObjectScanner interface {
 	// returned.
 	ScanObjects(ctx context.Context, fn func(*StoredObject) error) error
 }
+
+// Subscription kinds: what a member wants to be alerted about.
+const (
+	SubscribeValue       = "value"        // new intelligence carrying one observable value (Key: "kind:value")
+	SubscribeActor       = "actor"        // new intelligence naming a threat actor or intrusion set (Key: its STIX id)
+	SubscribeCountry     = "country"      // new intelligence about a country (Key: ISO 3166-1 alpha-2)
+	SubscribeCrossBorder = "cross-border" // a value the member reported is now reported from two or more countries (no Key)
+	SubscribeSighting    = "sighting"     // a sighting of an object the member published (no Key)
+)
+
+// Subscription is one organisation's wish to be alerted. Alerts go to the
+// organisation's event stream and, when WebhookURL is set, are posted
+// there signed with WebhookSecret.
+type Subscription struct {
+	ID            int64
+	OrgID         int64 // the subscribing organisation; set by the store from the caller
+	Kind          string
+	Key           string
+	WebhookURL    string // empty: the event stream only
+	WebhookSecret string // required with WebhookURL; never shown back
+	Created       time.Time
+}
+
+// SubscriptionService keeps alert subscriptions. Organisations manage
+// their own (a write or admin token; a read token may list them); the
+// system principal lists every organisation's. Changes are audited in the
+// same transaction ("alert.subscribe", "alert.update", "alert.unsubscribe").
+type SubscriptionService interface {
+	// CreateSubscription validates s (see Subscription.Validate), stores
+	// it for the caller's organisation and fills ID, OrgID and Created.
+	CreateSubscription(ctx context.Context, s *Subscription) error
+	// Subscriptions lists the caller's organisation's subscriptions by id
+	// (the system principal's: all of them).
+	Subscriptions(ctx context.Context) ([]*Subscription, error)
+	// UpdateSubscription replaces kind, key and webhook of subscription
+	// s.ID. ENOTFOUND unless it belongs to the caller's organisation.
+	UpdateSubscription(ctx context.Context, s *Subscription) error
+	// DeleteSubscription removes one; ENOTFOUND unless it belongs to the
+	// caller's organisation.
+	DeleteSubscription(ctx context.Context, id int64) error
+}
+
+// ObjectTail lets followers of the store (alerts, enrichment) read what was
+// published since they last looked. It sees every audience, so only the
+// system principal may call it (EFORBIDDEN otherwise). Stores implement it
+// beside Store.
+type ObjectTail interface {
+	// ObjectsAfter returns up to limit current object versions (Raw
+	// included) whose date_added is after cursor, in date_added order, and
+	// the cursor to pass next time (the last one's date_added in
+	// microseconds, or cursor when there is none). A negative cursor
+	// returns no objects and the cursor of the newest object stored: where
+	// to start following from now on. limit <= 0 means 1000.
+	ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*StoredObject, int64, error)
+}

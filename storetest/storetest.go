@@ -54,6 +54,8 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"Audit", testAudit},
 		{"AdminAudit", testAdminAudit},
 		{"Feeds", testFeeds},
+		{"Subscriptions", testSubscriptions},
+		{"ObjectTail", testObjectTail},
 		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {

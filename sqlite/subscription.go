@@ -1,0 +1,150 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+var _ dragnet.SubscriptionService = (*DB)(nil)
+
+// subscribingOrg returns the caller's organisation if it may change
+// subscriptions (a write or admin token), else an error.
+func subscribingOrg(ctx context.Context) (*dragnet.Org, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if p.Org == nil {
+		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "subscriptions belong to organisations")
+	}
+	if !p.Role.CanWrite() {
+		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "a %s token may not change subscriptions", p.Role)
+	}
+	return p.Org, nil
+}
+
+func subscriptionDetail(s *dragnet.Subscription) string {
+	d := s.Kind + " " + s.Key
+	if s.WebhookURL != "" {
+		d += " webhook " + s.WebhookURL
+	}
+	return d
+}
+
+// CreateSubscription implements dragnet.SubscriptionService.
+func (db *DB) CreateSubscription(ctx context.Context, s *dragnet.Subscription) error {
+	org, err := subscribingOrg(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	w, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Rollback()
+	s.OrgID, s.Created = org.ID, db.now().UTC().Truncate(time.Microsecond)
+	res, err := w.exec(ctx, `INSERT INTO subscriptions (org_id, kind, key, webhook_url, webhook_secret, created) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.OrgID, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, micros(s.Created))
+	if err != nil {
+		return fmt.Errorf("storing subscription: %w", err)
+	}
+	if s.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	if err := auditAdmin(ctx, w, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s)); err != nil {
+		return err
+	}
+	return w.commit(ctx)
+}
+
+// Subscriptions implements dragnet.SubscriptionService.
+func (db *DB) Subscriptions(ctx context.Context) ([]*dragnet.Subscription, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT id, org_id, kind, key, webhook_url, webhook_secret, created FROM subscriptions`
+	var args []any
+	if !p.System {
+		q += ` WHERE org_id = ?`
+		args = append(args, p.Org.ID)
+	}
+	rows, err := db.rd.QueryContext(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading subscriptions: %w", err)
+	}
+	defer rows.Close()
+	out := []*dragnet.Subscription{}
+	for rows.Next() {
+		s := &dragnet.Subscription{}
+		var created int64
+		if err := rows.Scan(&s.ID, &s.OrgID, &s.Kind, &s.Key, &s.WebhookURL, &s.WebhookSecret, &created); err != nil {
+			return nil, fmt.Errorf("reading subscriptions: %w", err)
+		}
+		s.Created = fromMicros(created)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSubscription implements dragnet.SubscriptionService.
+func (db *DB) UpdateSubscription(ctx context.Context, s *dragnet.Subscription) error {
+	org, err := subscribingOrg(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	w, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Rollback()
+	var created int64
+	err = w.queryRow(ctx, `UPDATE subscriptions SET kind = ?, key = ?, webhook_url = ?, webhook_secret = ?
+		WHERE id = ? AND org_id = ? RETURNING created`, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, s.ID, org.ID).Scan(&created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", s.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("updating subscription: %w", err)
+	}
+	s.OrgID, s.Created = org.ID, fromMicros(created)
+	if err := auditAdmin(ctx, w, "alert.update", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s)); err != nil {
+		return err
+	}
+	return w.commit(ctx)
+}
+
+// DeleteSubscription implements dragnet.SubscriptionService.
+func (db *DB) DeleteSubscription(ctx context.Context, id int64) error {
+	org, err := subscribingOrg(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := db.begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer w.Rollback()
+	res, err := w.exec(ctx, `DELETE FROM subscriptions WHERE id = ? AND org_id = ?`, id, org.ID)
+	if err != nil {
+		return fmt.Errorf("deleting subscription: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", id)
+	}
+	if err := auditAdmin(ctx, w, "alert.unsubscribe", fmt.Sprintf("subscription %d", id), ""); err != nil {
+		return err
+	}
+	return w.commit(ctx)
+}
