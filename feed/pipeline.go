@@ -232,6 +232,11 @@ func (p *Pipeline) store(ctx context.Context, batch []*Item, sum *Summary, sourc
 			sum.problem(Problem{Source: source, Where: it.Where, Reason: it.Object.ID + ": " + dragnet.ErrorMessage(r.Err)})
 			sum.Objects.Rejected++
 			outcome(it, Rejected)
+		case updated[i] && it.Object.Revoked:
+			// Revoked at the source (a MISP attribute deleted, a STIX
+			// object revoked upstream).
+			sum.Objects.Updated++
+			outcome(it, Revoked)
 		case updated[i]:
 			sum.Objects.Updated++
 			outcome(it, Updated)

@@ -39,6 +39,12 @@ func ParseGoneMode(s string) (GoneMode, error) {
 // expired, or not in the collection are left alone. Nothing is ever
 // overwritten: each retirement is a new version.
 func (p *Pipeline) Retire(ctx context.Context, ids []string, mode GoneMode) (*Summary, error) {
+	return p.retire(ctx, ids, mode, true)
+}
+
+// retire is Retire; entries says whether the ids are entries (counted
+// among the Summary's entries) or other objects (counted as objects only).
+func (p *Pipeline) retire(ctx context.Context, ids []string, mode GoneMode, entries bool) (*Summary, error) {
 	sum := &Summary{Outcomes: map[Outcome]int{}}
 	if mode == GoneKeep || len(ids) == 0 {
 		return sum, nil
@@ -102,15 +108,20 @@ func (p *Pipeline) Retire(ctx context.Context, ids []string, mode GoneMode) (*Su
 			return sum, fmt.Errorf("storing retirements: %w", err)
 		}
 		for i, r := range results {
-			sum.Entries++
 			if r.Err != nil {
 				sum.problem(Problem{Where: subs[i].Object.ID, Reason: dragnet.ErrorMessage(r.Err)})
-				sum.count(Rejected)
 				sum.Objects.Rejected++
+				if entries {
+					sum.Entries++
+					sum.count(Rejected)
+				}
 				continue
 			}
-			sum.count(kinds[i])
 			sum.Objects.Updated++
+			if entries {
+				sum.Entries++
+				sum.count(kinds[i])
+			}
 		}
 	}
 	return sum, nil

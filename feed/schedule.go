@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
 	"sync"
 	"time"
 
@@ -35,10 +34,55 @@ type PullState struct {
 	// Cursor is where an incremental source resumes (a TAXII collection's
 	// last date_added), in and out.
 	Cursor string
-	// Incremental is set by the puller when it skipped parts of the source
-	// it had already loaded (MISP feed events whose timestamp did not
-	// change): entries not seen this time are then not gone.
+	// Incremental is set by the puller when it read only what was added
+	// since the last pull (a TAXII collection from its cursor): entries
+	// not seen this time are not gone, unless Present says so.
 	Incremental bool
+	// Present is set by an incremental puller that can list the entry ids
+	// its source holds now (a TAXII collection's manifest): entries of
+	// earlier pulls that are not in it are gone.
+	Present map[string]bool
+	// Parts is set by a puller that reads its source in parts (a MISP
+	// feed's events, by uuid): the key of every part the source holds now.
+	// Entries are then followed part by part: those of a part read again
+	// and not seen are gone, all those of a part the source no longer
+	// holds are gone, and those of a part not read again (unchanged since
+	// the last pull) stay.
+	Parts []string
+	// PartObjects, if set, names the objects that are not entries but
+	// belong to a part alone (a MISP event's report): they are retired
+	// with the part when it is gone.
+	PartObjects func(part string) []string
+
+	part   string          // the part being read: Seen ids belong to it
+	read   map[string]bool // parts read this time
+	failed map[string]bool // parts that could not be read as a whole
+}
+
+// BeginPart says that what is read next belongs to part.
+func (st *PullState) BeginPart(part string) {
+	if st.read == nil {
+		st.read = map[string]bool{}
+	}
+	st.part = part
+	st.read[part] = true
+}
+
+// AddParts adds keys to Parts: the source holds these parts now.
+func (st *PullState) AddParts(keys ...string) {
+	if st.Parts == nil {
+		st.Parts = make([]string, 0, len(keys))
+	}
+	st.Parts = append(st.Parts, keys...)
+}
+
+// FailPart says that part could not be read as a whole (not JSON, say):
+// its entries from earlier pulls stay as they are.
+func (st *PullState) FailPart(part string) {
+	if st.failed == nil {
+		st.failed = map[string]bool{}
+	}
+	st.failed[part] = true
 }
 
 // Puller pulls one feed through p: fetches f.URL (honouring and updating
@@ -155,11 +199,13 @@ func (s *Scheduler) RunDue(ctx context.Context) {
 }
 
 // feedState is the stored state of a feed: the ids of its entries at the
-// last pull, and the MISP feed events already loaded.
+// last pull (by part for a source read in parts), the MISP feed events
+// already loaded, and where an incremental source resumes.
 type feedState struct {
-	IDs    []string         `json:"ids"`
-	Known  map[string]int64 `json:"known,omitempty"`
-	Cursor string           `json:"cursor,omitempty"`
+	IDs    []string            `json:"ids"`
+	Parts  map[string][]string `json:"parts,omitempty"`
+	Known  map[string]int64    `json:"known,omitempty"`
+	Cursor string              `json:"cursor,omitempty"`
 }
 
 func decodeState(b []byte) (*feedState, error) {
@@ -264,13 +310,18 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 	if f.TLP != dragnet.TLPNone {
 		b.Markings = []string{dragnet.MarkingOfTLP(f.TLP)}
 	}
-	seen := map[string]bool{}
-	p := &Pipeline{Store: s.store, Collection: f.CollectionID, Now: s.opt.Now, Seen: func(id string) { seen[id] = true }}
 	known := map[string]int64{}
-	for k, v := range prev.Known {
-		known[k] = v
+	if prev.Parts != nil || len(prev.IDs) == 0 {
+		for k, v := range prev.Known {
+			known[k] = v
+		}
 	}
+	// (A state written before entries were followed by part has Known
+	// events but no Parts: every event is read once more to learn which
+	// entries are its own.)
 	ps := &PullState{Validators: Validators{ETag: f.ETag, LastModified: f.LastModified}, Known: known, Cursor: prev.Cursor}
+	seen := map[string]string{} // entry id -> part
+	p := &Pipeline{Store: s.store, Collection: f.CollectionID, Now: s.opt.Now, Seen: func(id string) { seen[id] = ps.part }}
 	sum, err := s.pull(octx, p, b, f, ps)
 	if err != nil {
 		return nil, nil, err
@@ -282,34 +333,21 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 		sum.NotModified = true
 		return sum, nil, nil
 	}
-	if len(seen) == 0 && len(prev.IDs) > 0 && !ps.Incremental {
-		// An empty or unreadable answer (an error page served as 200, say)
-		// must not retire everything the feed said before.
-		return nil, nil, fmt.Errorf("feed %s yielded no entries (%d rejected); keeping the last good data", f.Name, sum.Outcomes[Rejected])
+	next, gone, objs, err := compareState(prev, ps, seen)
+	if err != nil {
+		return nil, nil, fmt.Errorf("feed %s %v (%d rejected); keeping the last good data", f.Name, err, sum.Outcomes[Rejected])
 	}
-	next := &feedState{Known: ps.Known, Cursor: ps.Cursor}
-	var gone []string
-	for _, id := range prev.IDs {
-		if seen[id] {
-			continue
-		}
-		if ps.Incremental {
-			seen[id] = true // in a part of the source not read again
-			continue
-		}
-		gone = append(gone, id)
-	}
-	for id := range seen {
-		next.IDs = append(next.IDs, id)
-	}
-	sort.Strings(next.IDs)
-	if len(gone) > 0 {
+	if len(gone)+len(objs) > 0 {
 		mode, err := ParseGoneMode(f.Gone)
 		if err != nil {
 			return nil, nil, err
 		}
 		rs, err := p.Retire(octx, gone, mode)
 		if err != nil {
+			return nil, nil, err
+		}
+		sum.Add(rs)
+		if rs, err = p.retire(octx, objs, GoneRevoke, false); err != nil {
 			return nil, nil, err
 		}
 		sum.Add(rs)

@@ -107,6 +107,22 @@ type Options struct {
 	// loaded; events whose timestamp has not changed are not fetched again.
 	// Ingest updates it. Nil: load every event.
 	Known map[string]int64
+	// Parts, if set, follows MISP feeds event by event (feed.PullState
+	// does): Ingest tells it the events each manifest lists, which event
+	// it reads, and which could not be read.
+	Parts Parts
+}
+
+// Parts follows the parts of a source read in parts: a MISP feed's
+// events, by uuid.
+type Parts interface {
+	// AddParts says that the source holds these parts.
+	AddParts(keys ...string)
+	// BeginPart says that what is read next belongs to key ("" for what
+	// belongs to no part).
+	BeginPart(key string)
+	// FailPart says that part key could not be read as a whole.
+	FailPart(key string)
 }
 
 // Ingest reads one location through p. A folder is read file by file (a
@@ -235,10 +251,18 @@ func mispFeed(ctx context.Context, p *feed.Pipeline, b *feed.Builder, manifest s
 	if err != nil {
 		return fmt.Errorf("%s: %w", manifest, err)
 	}
-	for _, uuid := range m.UUIDs() {
+	uuids := m.UUIDs()
+	if o.Parts != nil {
+		o.Parts.AddParts(uuids...)
+		defer o.Parts.BeginPart("")
+	}
+	for _, uuid := range uuids {
 		ts := m.Timestamp(uuid)
 		if o.Known != nil && o.Known[uuid] == ts {
 			continue
+		}
+		if o.Parts != nil {
+			o.Parts.BeginPart(uuid)
 		}
 		loc := event(uuid + ".json")
 		rc, err := feed.Open(ctx, o.Client, loc)
@@ -249,6 +273,18 @@ func mispFeed(ctx context.Context, p *feed.Pipeline, b *feed.Builder, manifest s
 		rc.Close()
 		if got != nil {
 			sum.Add(got)
+		}
+		var ie *feed.InputError
+		if errors.As(err, &ie) {
+			// Not read as a whole: what it said before stays, and it is
+			// read again next time.
+			if o.Parts != nil {
+				o.Parts.FailPart(uuid)
+			}
+			if err := inputError(sum, loc, err); err != nil {
+				return err
+			}
+			continue
 		}
 		if err := inputError(sum, loc, err); err != nil {
 			return err
@@ -288,10 +324,12 @@ func Pull(client *http.Client) feed.Puller {
 		}
 		isManifest := strings.HasSuffix(strings.SplitN(f.URL, "?", 2)[0], "manifest.json")
 		if !feed.IsURL(f.URL) || isManifest {
-			if isManifest || isMISPFeedDir(f.URL) {
-				st.Incremental = true
-			}
-			return Ingest(ctx, p, b, f.URL, s, Options{Client: client, Known: st.Known})
+			// MISP feeds are followed event by event: an event removed
+			// from the manifest, or an attribute removed from an event,
+			// is gone; an event whose timestamp did not change is not
+			// read again and stays as it was.
+			st.PartObjects = func(uuid string) []string { return []string{misp.ReportID(b, uuid)} }
+			return Ingest(ctx, p, b, f.URL, s, Options{Client: client, Known: st.Known, Parts: st})
 		}
 		res, err := feed.Fetch(ctx, client, f.URL, st.Validators)
 		if err != nil {
@@ -316,14 +354,6 @@ func Pull(client *http.Client) feed.Puller {
 	}
 }
 
-func isMISPFeedDir(loc string) bool {
-	if filepath.Base(loc) == "manifest.json" {
-		return true
-	}
-	_, err := os.Stat(filepath.Join(loc, "manifest.json"))
-	return err == nil
-}
-
 // FormatTAXII reads a remote TAXII 2.1 collection (scheduled feeds only).
 const FormatTAXII = "taxii"
 
@@ -341,10 +371,24 @@ func pullTAXII(ctx context.Context, client *http.Client, p *feed.Pipeline, b *fe
 		since = time.Time{}
 	}
 	dec := &ftaxii.Decoder{Client: c, Collection: s.Collection, Since: since}
-	st.Incremental = true // only what was added since; nothing is "gone"
+	// Only what was added since the cursor is read: an object is gone when
+	// the collection's manifest no longer lists it (deleted upstream, or no
+	// longer shared with us). A new version revoked upstream is pulled as
+	// any new version is.
+	st.Incremental = true
 	sum, err := p.Run(ctx, dec, strings.NewReader(""), b, f.URL)
-	if err == nil {
-		st.Cursor = ftaxii.FormatCursor(dec.Last)
+	if err != nil {
+		return sum, err
 	}
-	return sum, err
+	st.Cursor = ftaxii.FormatCursor(dec.Last)
+	if mode, _ := feed.ParseGoneMode(f.Gone); mode != feed.GoneKeep {
+		present, err := ftaxii.Present(ctx, c, s.Collection, 0)
+		if err != nil {
+			// What was pulled stands; what is gone is found next time.
+			sum.AddProblem(feed.Problem{Source: f.URL, Where: "(manifest)", Reason: err.Error()})
+			return sum, nil
+		}
+		st.Present = present
+	}
+	return sum, nil
 }

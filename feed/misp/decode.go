@@ -394,7 +394,15 @@ func (c *conv) note(path string, a *Attribute, m feed.Meta) *feed.Item {
 	return it
 }
 
-func (c *conv) reportID() string { return c.b.ID("report", "event:"+string(c.ev.UUID)) }
+func (c *conv) reportID() string { return ReportID(c.b, string(c.ev.UUID)) }
+
+// ReportID returns the id of the report that stands for the MISP event
+// with this uuid, as the Decoder builds it with b.
+func ReportID(b *feed.Builder, eventUUID string) string {
+	eb := *b
+	eb.Source = Source
+	return eb.ID("report", "event:"+eventUUID)
+}
 
 func (c *conv) sightings(path, target string, ss []Sighting, markings []string) error {
 	for j, s := range ss {
@@ -467,7 +475,7 @@ func (c *conv) report() error {
 		}
 	}
 	sort.Strings(c.labels)
-	it := c.b.SDO(c.path, "report", "event:"+string(c.ev.UUID), props, feed.Meta{
+	it := c.b.SDO(c.path, "report", "event:"+string(c.ev.UUID), props, feed.Meta{ // id: ReportID
 		Created: c.created, Modified: c.modified, Labels: c.labels, Markings: c.markings,
 		CreatedByRef: c.identity, Extra: x,
 	})

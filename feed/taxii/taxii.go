@@ -50,6 +50,38 @@ func (d *Decoder) Decode(ctx context.Context, _ io.Reader, b *feed.Builder, emit
 	return nil
 }
 
+// Present lists the ids of every object the collection holds now, from
+// its manifest (TAXII 2.1 section 5.3), page by page: what the puller
+// compares with the ids it pulled before to find objects gone from the
+// collection. It follows next while the server says more; a server that
+// says more without a next is resumed with added_after set to the last
+// record's date_added.
+func Present(ctx context.Context, c *taxii.Client, collection string, pageSize int) (map[string]bool, error) {
+	out := map[string]bool{}
+	q := taxii.Query{Limit: pageSize}
+	for {
+		m, err := c.Manifest(ctx, collection, q)
+		if err != nil {
+			return nil, fmt.Errorf("reading the manifest of TAXII collection %s: %w", collection, err)
+		}
+		for _, r := range m.Objects {
+			out[r.ID] = true
+		}
+		if !m.More || len(m.Objects) == 0 {
+			return out, nil
+		}
+		if m.Next != "" {
+			q.Next = m.Next
+			continue
+		}
+		last, err := stix.ParseTimestamp(m.Objects[len(m.Objects)-1].DateAdded)
+		if err != nil || !last.After(q.AddedAfter) {
+			return nil, fmt.Errorf("reading the manifest of TAXII collection %s: more pages announced without next and without a later date_added", collection)
+		}
+		q.Next, q.AddedAfter = "", last
+	}
+}
+
 // FormatCursor and ParseCursor keep the resume point in a feed's state.
 func FormatCursor(t time.Time) string {
 	if t.IsZero() {
