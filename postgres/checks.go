@@ -11,12 +11,13 @@ import (
 // checks is what AddObjects's per-object rules need from the store,
 // fetched in one pipelined round trip.
 type checks struct {
-	claimed    map[string]bool          // ids this request now owns, being new
-	owners     map[string]int64         // every id's owner
-	existing   map[verKey]storedVersion // stored versions of the ids
-	others     map[string]string        // identity id → name, of members other than the caller
-	restricted map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
-	present    map[verKey]bool          // versions already published to the target audience
+	claimed     map[string]bool          // ids this request now owns, being new
+	owners      map[string]int64         // every id's owner: the object the request's versions belong to
+	unversioned map[string]bool          // ids of objects without versions (see chooseOwners)
+	existing    map[verKey]storedVersion // stored versions of the ids
+	others      map[string]string        // identity id → name, of members other than the caller
+	restricted  map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
+	present     map[verKey]bool          // versions already published to the target audience
 }
 
 // restricted is an object's publication at AMBER or stricter in another
@@ -43,16 +44,24 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			return rows.Err()
 		})
 	}
-	if len(ids) > 0 {
+	var vids, lids []string // versioned and unversioned ids
+	for _, id := range ids {
+		if c.unversioned[id] {
+			lids = append(lids, id)
+		} else {
+			vids = append(vids, id)
+		}
+	}
+	if len(vids) > 0 {
 		// The SELECT sees objects as they were when the statement began:
 		// the owners of ids that existed; RETURNING names those claimed.
 		b.Queue(`WITH claim AS (
-				INSERT INTO objects (id, owner) SELECT unnest($1::text[]), $2
+				INSERT INTO objects (id, owner, versioned) SELECT unnest($1::text[]), $2, true
 				ON CONFLICT DO NOTHING RETURNING id
 			)
 			SELECT id, $2::bigint, true FROM claim
 			UNION ALL
-			SELECT id, owner, false FROM objects WHERE id = ANY($1)`, ids, me).Query(func(rows pgx.Rows) error {
+			SELECT id, owner, false FROM objects WHERE id = ANY($1) AND versioned`, vids, me).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				var owner int64
@@ -68,10 +77,34 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			return rows.Err()
 		})
 	}
+	var holders []holder
+	if len(lids) > 0 {
+		b.Queue(`SELECT o.id, o.owner, s.audience_id FROM objects o
+			LEFT JOIN versions v ON v.obj_id = o.id AND v.owner = o.owner
+			LEFT JOIN submissions s ON s.vid = v.vid
+			WHERE o.id = ANY($1) AND NOT o.versioned
+			ORDER BY o.id, o.owner`, lids).Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				var h holder
+				var a *int64
+				if err := rows.Scan(&h.id, &h.owner, &a); err != nil {
+					return err
+				}
+				if a != nil {
+					h.audience = *a
+				}
+				holders = append(holders, h)
+			}
+			return rows.Err()
+		})
+	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, b).Close(); err != nil {
 			return err
 		}
+	}
+	if err := c.chooseOwners(ctx, tx, me, lids, holders, aud, acc); err != nil {
+		return err
 	}
 	var olds []string
 	for _, id := range ids {
@@ -85,7 +118,7 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 	b = &pgx.Batch{}
 	// Owners of ids another transaction claimed while this one's INSERT
 	// waited for it: committed now, so this statement sees them.
-	b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1)`, olds).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1) AND versioned`, olds).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
 			var owner int64
@@ -96,13 +129,17 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT obj_id, version_ns, vid, digest FROM versions WHERE obj_id = ANY($1)`, olds).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT obj_id, version_ns, vid, digest, owner FROM versions WHERE obj_id = ANY($1)`, olds).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var k verKey
 			var sv storedVersion
 			var d []byte
-			if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d); err != nil {
+			var owner int64
+			if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d, &owner); err != nil {
 				return err
+			}
+			if c.unversioned[k.id] && owner != c.owners[k.id] {
+				continue // another organisation's object under this id
 			}
 			copy(sv.digest[:], d)
 			c.existing[k] = sv
@@ -119,16 +156,20 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 		}
 		return rows.Err()
 	})
-	b.Queue(`SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp
-		FROM submissions s JOIN audiences a ON a.id = s.audience_id
+	b.Queue(`SELECT DISTINCT s.obj_id, s.tlp, a.id, a.kind, a.ref_id, a.collection_id, a.title, a.default_tlp, v.owner
+		FROM submissions s JOIN audiences a ON a.id = s.audience_id JOIN versions v ON v.vid = s.vid
 		WHERE s.obj_id = ANY($1) AND s.tlp >= $2 AND s.audience_id <> $3 AND s.audience_id = ANY($4)
 		ORDER BY s.obj_id, a.id, s.tlp DESC`, olds, int(dragnet.TLPAmber), aud.ID, acc.Audiences).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id, kind string
 			var tlp, dt int16
 			var a dragnet.Audience
-			if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt); err != nil {
+			var owner int64
+			if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt, &owner); err != nil {
 				return err
+			}
+			if c.unversioned[id] && owner != c.owners[id] {
+				continue
 			}
 			a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
 			c.restricted[id] = append(c.restricted[id], restricted{dragnet.TLP(tlp), &a})
@@ -165,4 +206,82 @@ func (c *checks) checkResharing(ctx context.Context, tx pgx.Tx, aud *dragnet.Aud
 		}
 	}
 	return nil
+}
+
+// holder is an object without versions held by an organisation, and one
+// audience it is published to (0: none).
+type holder struct {
+	id       string
+	owner    int64
+	audience int64
+}
+
+// chooseOwners decides, for each id of an object without versions, whose
+// object the request's submission belongs to, so that the outcome never
+// depends on what the caller cannot see:
+//
+//  1. the object with that id already published in the target audience
+//     (one at most, and the caller can see it);
+//  2. else the caller's own object with that id;
+//  3. else the first object with that id published in an audience the
+//     caller can see;
+//  4. else a new object of the caller's, claimed here: objects with that id
+//     only in audiences the caller cannot see are as if they did not exist.
+func (c *checks) chooseOwners(ctx context.Context, tx pgx.Tx, me int64, lids []string, holders []holder, aud *dragnet.Audience, acc *dragnet.Access) error {
+	if len(lids) == 0 {
+		return nil
+	}
+	type choice struct{ inTarget, own, visible int64 }
+	chosen := map[string]*choice{}
+	for _, h := range holders {
+		ch := chosen[h.id]
+		if ch == nil {
+			ch = &choice{}
+			chosen[h.id] = ch
+		}
+		switch {
+		case h.audience == aud.ID:
+			ch.inTarget = h.owner
+		case h.owner == me:
+			ch.own = h.owner
+		case h.audience != 0 && ch.visible == 0 && acc.CanSee(h.audience):
+			ch.visible = h.owner
+		}
+	}
+	var claim []string
+	for _, id := range lids {
+		ch := chosen[id]
+		switch {
+		case ch == nil:
+			claim = append(claim, id)
+		case ch.inTarget != 0:
+			c.owners[id] = ch.inTarget
+		case ch.own != 0:
+			c.owners[id] = ch.own
+		case ch.visible != 0:
+			c.owners[id] = ch.visible
+		default:
+			claim = append(claim, id)
+		}
+	}
+	if len(claim) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO objects (id, owner, versioned) SELECT unnest($1::text[]), $2, false
+		ON CONFLICT DO NOTHING RETURNING id`, claim, me)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for _, id := range claim {
+		c.owners[id] = me // claimed now, or by a concurrent request of the caller's
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		c.claimed[id] = true
+	}
+	return rows.Err()
 }

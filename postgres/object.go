@@ -28,8 +28,9 @@ type pending struct {
 	vid    int64 // the stored version, once known
 	newVer bool  // this request stored the version
 	dupOf  *pending
-	latest bool // the newest version of the object in the audience
-	first  bool // the oldest
+	owner  int64 // the organisation whose object the version belongs to
+	latest bool  // the newest version of the object in the audience
+	first  bool  // the oldest
 	date   int64
 }
 
@@ -50,7 +51,10 @@ type verKey struct {
 //   - the first organisation to submit an id owns it, and only it may add
 //     new versions; anyone may re-submit an existing version unchanged;
 //   - a version (id, modified) is immutable: different JSON for it fails;
-//     the identical version re-submitted to the same audience adds nothing.
+//     the identical version re-submitted to the same audience adds nothing;
+//   - an object without versions (an SCO) held by others only in audiences
+//     the caller cannot see is as if it did not exist: the caller's
+//     submission starts an object of its own (see chooseOwners).
 //
 // All of it, the status update (statusID) and one audit record are written
 // in one transaction; the date_added allocation comes last (see the
@@ -211,7 +215,12 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 	// What the checks need from the store, in one round trip.
 	c := &checks{claimed: map[string]bool{}, owners: make(map[string]int64, len(ids)),
 		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{},
-		present: map[verKey]bool{}}
+		present: map[verKey]bool{}, unversioned: map[string]bool{}}
+	for _, pd := range uniq {
+		if pd.ver == 0 {
+			c.unversioned[pd.id] = true
+		}
+	}
 	if err := c.load(ctx, tx, me, ids, refs, aud, acc); err != nil {
 		return nil, err
 	}
@@ -251,6 +260,9 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 	if err := lockReused(ctx, tx, uniq, fresh, results); err != nil {
 		return nil, err
 	}
+	for _, pd := range fresh {
+		pd.owner = owners[pd.id]
+	}
 	if err := insertVersions(ctx, tx, fresh, fail); err != nil {
 		return nil, err
 	}
@@ -269,7 +281,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 			oldIDs = append(oldIDs, pd.id)
 		}
 	}
-	if err := releaseUnused(ctx, tx, claimed, ok); err != nil {
+	if err := releaseUnused(ctx, tx, me, claimed, ok); err != nil {
 		return nil, err
 	}
 	sort.Strings(oldIDs)
@@ -334,7 +346,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 
 // releaseUnused gives up ownership claimed by this request for ids none of
 // whose versions it stored, so a refused first submission owns nothing.
-func releaseUnused(ctx context.Context, tx pgx.Tx, claimed map[string]bool, ok []*pending) error {
+func releaseUnused(ctx context.Context, tx pgx.Tx, me int64, claimed map[string]bool, ok []*pending) error {
 	for _, pd := range ok {
 		delete(claimed, pd.id)
 	}
@@ -345,7 +357,7 @@ func releaseUnused(ctx context.Context, tx pgx.Tx, claimed map[string]bool, ok [
 	for id := range claimed {
 		ids = append(ids, id)
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM objects WHERE id = ANY($1)`, ids)
+	_, err := tx.Exec(ctx, `DELETE FROM objects WHERE id = ANY($1) AND owner = $2`, ids, me)
 	return err
 }
 
@@ -354,12 +366,15 @@ type storedVersion struct {
 	digest [32]byte
 }
 
-func existingVersions(ctx context.Context, tx pgx.Tx, ids []string) (map[verKey]storedVersion, error) {
+// existingVersions reads the stored versions of ids, each of the object
+// owned by owners[id].
+func existingVersions(ctx context.Context, tx pgx.Tx, ids []string, owners []int64) (map[verKey]storedVersion, error) {
 	out := map[verKey]storedVersion{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT obj_id, version_ns, vid, digest FROM versions WHERE obj_id = ANY($1)`, ids)
+	rows, err := tx.Query(ctx, `SELECT v.obj_id, v.version_ns, v.vid, v.digest FROM versions v
+		JOIN unnest($1::text[], $2::bigint[]) AS w(id, owner) ON v.obj_id = w.id AND v.owner = w.owner`, ids, owners)
 	if err != nil {
 		return nil, err
 	}

@@ -93,8 +93,8 @@ func (db *DB) publishIdentity(ctx context.Context, tx pgx.Tx, o *dragnet.Org) er
 		return fmt.Errorf("storing identity: %w", err)
 	}
 	var vid int64
-	if err := tx.QueryRow(ctx, `INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, digest, raw)
-		VALUES ($1, $2, 'identity', '2.1', false, $3, $4) RETURNING vid`, o.Identity, ver, digest[:], raw).Scan(&vid); err != nil {
+	if err := tx.QueryRow(ctx, `INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, digest, raw, owner)
+		VALUES ($1, $2, 'identity', '2.1', false, $3, $4, $5) RETURNING vid`, o.Identity, ver, digest[:], raw, o.ID).Scan(&vid); err != nil {
 		return fmt.Errorf("storing identity: %w", err)
 	}
 	date, err := db.allocDates(ctx, tx, 1)

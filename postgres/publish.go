@@ -19,13 +19,13 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 	}
 	n := len(ps)
 	ids, types, specs := make([]string, n), make([]string, n), make([]string, n)
-	vers, untils := make([]int64, n), make([]int64, n)
+	vers, untils, owners := make([]int64, n), make([]int64, n), make([]int64, n)
 	revoked := make([]bool, n)
 	digests, raws := make([][]byte, n), make([][]byte, n)
 	for i, pd := range ps {
 		o := pd.sub.Object
 		ids[i], types[i], specs[i], vers[i], revoked[i] = pd.id, o.Type, pd.spec, pd.ver, o.Revoked
-		untils[i], digests[i], raws[i] = pd.until, pd.digest[:], o.Raw
+		untils[i], digests[i], raws[i], owners[i] = pd.until, pd.digest[:], o.Raw, pd.owner
 	}
 	// The values of each version go into the value index in the same
 	// statement, for the versions it stored.
@@ -43,9 +43,9 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 		}
 	}
 	rows, err := tx.Query(ctx, `WITH ins AS (
-			INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, valid_until_ns, digest, raw)
-			SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bytea[], $8::bytea[])
-			ON CONFLICT (obj_id, version_ns) DO NOTHING RETURNING obj_id, version_ns, vid
+			INSERT INTO versions (obj_id, version_ns, type, spec_version, revoked, valid_until_ns, digest, raw, owner)
+			SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::boolean[], $6::bigint[], $7::bytea[], $8::bytea[], $13::bigint[])
+			ON CONFLICT (obj_id, owner, version_ns) DO NOTHING RETURNING obj_id, version_ns, vid
 		), vals AS (
 			INSERT INTO obj_values (kind, value, vid)
 			SELECT u.kind, u.value, ins.vid
@@ -53,7 +53,7 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 			JOIN ins ON ins.obj_id = u.obj_id AND ins.version_ns = u.ver
 		)
 		SELECT obj_id, version_ns, vid FROM ins`,
-		ids, vers, types, specs, revoked, untils, digests, raws, vKinds, vValues, vObjs, vVers)
+		ids, vers, types, specs, revoked, untils, digests, raws, vKinds, vValues, vObjs, vVers, owners)
 	if err != nil {
 		return err
 	}
@@ -77,15 +77,16 @@ func insertVersions(ctx context.Context, tx pgx.Tx, ps []*pending, fail func(*pe
 		return err
 	}
 	var raced []string
+	var racedOwners []int64
 	for _, pd := range ps {
 		if !pd.newVer {
-			raced = append(raced, pd.id)
+			raced, racedOwners = append(raced, pd.id), append(racedOwners, pd.owner)
 		}
 	}
 	if len(raced) == 0 {
 		return nil
 	}
-	ev, err := existingVersions(ctx, tx, raced)
+	ev, err := existingVersions(ctx, tx, raced, racedOwners)
 	if err != nil {
 		return err
 	}

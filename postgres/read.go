@@ -241,7 +241,9 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		}
 		notFound := dragnet.Errorf(dragnet.ENOTFOUND, "object %q not found in collection %q", id, collectionID)
 		var owner int64
-		err = tx.QueryRow(ctx, `SELECT owner FROM objects WHERE id = $1`, id).Scan(&owner)
+		// Within one audience an id belongs to one organisation's object.
+		err = tx.QueryRow(ctx, `SELECT v.owner FROM submissions s JOIN versions v ON v.vid = s.vid
+			WHERE s.audience_id = $1 AND s.obj_id = $2 LIMIT 1`, aud.ID, id).Scan(&owner)
 		if err == pgx.ErrNoRows {
 			return notFound
 		}

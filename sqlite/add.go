@@ -42,6 +42,9 @@ type adder struct {
 //   - (id, version) is unique: the same version with different content
 //     fails; the identical version re-submitted to the same collection
 //     succeeds and adds nothing.
+//   - An object without versions (an SCO) held by others only in
+//     collections the caller cannot see is as if it did not exist: the
+//     caller's submission starts an object of its own (see objectFor).
 //
 // Versions are stored once, whatever the number of collections they are
 // published to. Each new submission gets a date_added unique and strictly
@@ -207,16 +210,19 @@ func (a *adder) prepare(s *dragnet.Submission) (newObject, error) {
 // before the first write, so a failure leaves nothing behind.
 func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 	vns := n.versionNS
-	var oid, owner int64
-	err := a.w.queryRow(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING oid`, n.id, n.typ, n.org).Scan(&oid)
-	if err == nil {
+	oid, owner, err := a.objectFor(ctx, n.id, vns != 0)
+	if err != nil {
+		return 0, err
+	}
+	if oid == 0 {
+		res, err := a.w.exec(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?)`, n.id, n.typ, n.org)
+		if err != nil {
+			return 0, fmt.Errorf("storing object: %w", err)
+		}
+		if oid, err = res.LastInsertId(); err != nil {
+			return 0, err
+		}
 		return insertVersionAndSubmission(ctx, a.w, oid, n, true, true)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return 0, fmt.Errorf("storing object: %w", err)
-	}
-	if err := a.w.queryRow(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, n.id).Scan(&oid, &owner); err != nil {
-		return 0, fmt.Errorf("finding object: %w", err)
 	}
 
 	var vid int64
@@ -272,6 +278,67 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 		}
 	}
 	return insertSubmission(ctx, a.w, oid, vid, n, first, latest)
+}
+
+// objectFor chooses the stored object a submission of id belongs to.
+//
+// A versioned object (with modified or created) has one author across the
+// store, so that no member can put out what looks like a new version of
+// another's object: all its submissions belong to the one stored object.
+//
+// An object without versions (an SCO: its id is derived from its value, so
+// anyone can compute it) must not tell a caller whether another member
+// holds that value where the caller cannot see it. Its submission belongs
+//
+//  1. to the object with that id already published in the target
+//     collection (one at most, and the caller can see it);
+//  2. else to the caller's own object with that id;
+//  3. else to the first object with that id published in a collection the
+//     caller can see;
+//  4. else to none (oid 0): objects with that id only in collections the
+//     caller cannot see are as if they did not exist, and the caller's
+//     submission starts an object of its own.
+func (a *adder) objectFor(ctx context.Context, id string, versioned bool) (oid, owner int64, err error) {
+	if versioned {
+		err := a.w.queryRow(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, id).Scan(&oid, &owner)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, nil
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("finding object: %w", err)
+		}
+		return oid, owner, nil
+	}
+	rows, err := a.w.QueryContext(ctx, `SELECT o.oid, o.owner, s.audience FROM objects o LEFT JOIN submissions s ON s.oid = o.oid WHERE o.id = ? ORDER BY o.oid`, id)
+	if err != nil {
+		return 0, 0, fmt.Errorf("finding object: %w", err)
+	}
+	defer rows.Close()
+	var inTarget, own, visible [2]int64
+	for rows.Next() {
+		var o, ow int64
+		var aud sql.NullInt64
+		if err := rows.Scan(&o, &ow, &aud); err != nil {
+			return 0, 0, err
+		}
+		switch {
+		case aud.Valid && aud.Int64 == a.aud.ID:
+			inTarget = [2]int64{o, ow}
+		case ow == a.p.Org.ID:
+			own = [2]int64{o, ow}
+		case aud.Valid && visible[0] == 0 && a.acc.CanSee(aud.Int64):
+			visible = [2]int64{o, ow}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, 0, fmt.Errorf("finding object: %w", err)
+	}
+	for _, c := range [][2]int64{inTarget, own, visible} {
+		if c[0] != 0 {
+			return c[0], c[1], nil
+		}
+	}
+	return 0, 0, nil
 }
 
 // checkResharing refuses to publish an object into a.aud when it is

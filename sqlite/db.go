@@ -12,7 +12,8 @@
 // Storage (migrations/0001_init.sql):
 //
 //   - objects: one row per STIX id with its author, the first organisation
-//     to submit it.
+//     to submit it; for objects without versions (SCOs), one row per id and
+//     organisation that holds it out of the others' sight (see objectFor).
 //   - versions: each (id, version) once, with the exact JSON received.
 //   - submissions: a version published to an audience, with its own TLP
 //     and submitting organisation. Its rowid is date_added, in

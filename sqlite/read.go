@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strconv"
@@ -320,7 +321,10 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		return notFound
 	}
 	var oid, owner int64
-	if err := w.QueryRowContext(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, id).Scan(&oid, &owner); err != nil {
+	// Within one collection an id belongs to one object (see objectFor).
+	if err := w.QueryRowContext(ctx, `SELECT o.oid, o.owner FROM objects o WHERE o.id = ? AND EXISTS (SELECT 1 FROM submissions s WHERE s.oid = o.oid AND s.audience = ?)`, id, aud.ID).Scan(&oid, &owner); errors.Is(err, sql.ErrNoRows) {
+		return notFound
+	} else if err != nil {
 		return fmt.Errorf("finding object: %w", err)
 	}
 	rows, err := w.QueryContext(ctx, `SELECT s.date_added, s.vid FROM submissions s JOIN versions v ON v.vid = s.vid JOIN objects o ON o.oid = s.oid WHERE `+c.where, c.args...)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"VersionConflict", testVersionConflict},
 		{"StoredOnce", testStoredOnce},
 		{"Authorship", testAuthorship},
+		{"UnseenSCO", testUnseenSCO},
 		{"TLPMarkings", testTLPMarkings},
 		{"TLPResharing", testTLPResharing},
 		{"ReadTokenCannotWrite", testReadTokenCannotWrite},
