@@ -63,3 +63,13 @@ func (l *Live) Run(ctx context.Context, every time.Duration) {
 		}
 	}
 }
+
+// Correlate answers Graph.Correlate on the current graph; ENOTFOUND while
+// none is built.
+func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
+	g := l.Graph()
+	if g == nil {
+		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%q: the graph is being built", key)
+	}
+	return g.Correlate(a, key)
+}
