@@ -43,9 +43,9 @@ type Event struct {
 type Webhook struct {
 	OrgID        int64
 	Subscription int64 // when not 0, only that subscription's events are posted here
-	URL    string
-	Secret []byte
-	Kinds  []string // empty: every kind
+	URL          string
+	Secret       []byte
+	Kinds        []string // empty: every kind
 }
 
 // SignatureHeader carries the signature of a webhook body.
