@@ -23,7 +23,7 @@ type wtx struct {
 	// unprepared lists the queries this transaction prepared that the
 	// writer's cache lacks, to be cached after it ends.
 	unprepared []string
-	notes []dragnet.Change // announced once the transaction commits
+	notes      []dragnet.Change // announced once the transaction commits
 }
 
 // note queues a change notice for after the commit.
