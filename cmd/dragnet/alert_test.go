@@ -179,6 +179,28 @@ func TestAlerts(t *testing.T) {
 		t.Fatalf("cert-fr publishes again: %d %v", code, st)
 	}
 	noEvent(t, "webhook after unsubscribing", hook, 1500*time.Millisecond)
+
+	// Cross-border: bka reported 192.0.2.55; when cert-fr reports it too,
+	// bka hears of it at once, and the correlation API shows both reports,
+	// long before the next rebuild of the graph (an hour away).
+	if code, body := bka.do("POST", "/api/v1/alerts/subscriptions", map[string]any{"kind": "cross-border"}); code != 201 {
+		t.Fatalf("cross-border subscription: %d %v", code, body)
+	}
+	if code, st := bka.post(bka.collection("community"), indicator("indicator--8a4f6e5d-3c2b-4a1f-9e0d-9d8c7b6a5f4e", "192.0.2.55")); code != 202 || st["success_count"] != float64(1) {
+		t.Fatalf("bka publishes: %d %v", code, st)
+	}
+	noEvent(t, "bka's stream, one country only", stream, time.Second)
+	if code, st := fr.post(fr.collection("community"), indicator("indicator--9b5a7f6e-4d3c-4b2a-8f1e-ae9d8c7b6a5f", "192.0.2.55")); code != 202 || st["success_count"] != float64(1) {
+		t.Fatalf("cert-fr publishes: %d %v", code, st)
+	}
+	e = waitEvent(t, "cross-border", stream)
+	if d, _ := e.Detail.(map[string]any); e.Kind != "cross-border" || e.Key != "ipv4:192.0.2.55" || toJSON(d["countries"]) != `["DE","FR"]` {
+		t.Fatalf("cross-border event %+v", e)
+	}
+	code, corr := us.do("GET", "/api/v1/correlate/192.0.2.55", nil)
+	if reports, _ := corr["reports"].([]any); code != 200 || len(reports) != 2 || corr["cross_border"] != true {
+		t.Fatalf("correlation before any rebuild: %d %v", code, corr)
+	}
 }
 
 func toJSON(v any) string {

@@ -125,7 +125,14 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	if scanner, ok := st.(dragnet.ObjectScanner); ok {
 		live = graph.NewLive(scanner, st.ListOrgs, gopts, m.Logger)
 		go live.Run(dragnet.SystemContext(ctx), *graphEvery)
-		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).ServeHTTP)
+		// Correlation takes in new submissions as they are committed,
+		// without waiting for the next rebuild.
+		var wake <-chan dragnet.Change
+		if n, ok := st.(dragnet.ChangeNotifier); ok {
+			wake = n.Changes(ctx)
+		}
+		go live.Follow(dragnet.SystemContext(ctx), time.Second, wake)
+		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).WithCorrelate(live.Correlate).ServeHTTP)
 		for _, p := range []string{"/api/v1/graph/", "/api/v1/correlate", "/api/v1/correlate/"} {
 			mux.Handle(p, gh)
 		}
@@ -137,7 +144,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		hub := alert.NewHub(nil, m.Logger, nil)
 		wopts := alert.WatchOptions{Logger: m.Logger, Locate: gopts.Locate}
 		if live != nil {
-			wopts.Correlator = live
+			wopts.Correlator, wopts.Sync = live, live.CatchUp
 		}
 		watcher := alert.NewWatcher(src, hub, wopts)
 		if err := watcher.Start(dragnet.SystemContext(ctx)); err != nil {
