@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -11,13 +12,13 @@ import (
 // checks is what AddObjects's per-object rules need from the store,
 // fetched in one pipelined round trip.
 type checks struct {
-	claimed     map[string]bool          // ids this request now owns, being new
-	owners      map[string]int64         // every id's owner: the object the request's versions belong to
-	unversioned map[string]bool          // ids of objects without versions (see chooseOwners)
-	existing    map[verKey]storedVersion // stored versions of the ids
-	others      map[string]string        // identity id → name, of members other than the caller
-	restricted  map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
-	present     map[verKey]bool          // versions already published to the target audience
+	claimed    map[string]bool          // ids this request now owns, being new
+	owners     map[string]int64         // every id's owner: the object the request's versions belong to
+	shared     map[string]bool          // ids of shared objects: one per id, versioned by its author only (see chooseOwners)
+	existing   map[verKey]storedVersion // stored versions of the ids
+	others     map[string]string        // identity id → name, of members other than the caller
+	restricted map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
+	present    map[verKey]bool          // versions already published to the target audience
 }
 
 // restricted is an object's publication at AMBER or stricter in another
@@ -44,24 +45,27 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			return rows.Err()
 		})
 	}
-	var vids, lids []string // versioned and unversioned ids
+	var sids, lids []string // ids submitted as shared objects, and the others
 	for _, id := range ids {
-		if c.unversioned[id] {
-			lids = append(lids, id)
+		if c.shared[id] {
+			sids = append(sids, id)
 		} else {
-			vids = append(vids, id)
+			lids = append(lids, id)
 		}
 	}
-	if len(vids) > 0 {
+	if len(sids) > 0 {
 		// The SELECT sees objects as they were when the statement began:
 		// the owners of ids that existed; RETURNING names those claimed.
+		// An id already held as a not-shared object stays one.
 		b.Queue(`WITH claim AS (
-				INSERT INTO objects (id, owner, versioned) SELECT unnest($1::text[]), $2, true
+				INSERT INTO objects (id, owner, shared)
+				SELECT u.id, $2, true FROM unnest($1::text[]) AS u(id)
+				WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.id = u.id AND NOT o.shared)
 				ON CONFLICT DO NOTHING RETURNING id
 			)
 			SELECT id, $2::bigint, true FROM claim
 			UNION ALL
-			SELECT id, owner, false FROM objects WHERE id = ANY($1) AND versioned`, vids, me).Query(func(rows pgx.Rows) error {
+			SELECT id, owner, false FROM objects WHERE id = ANY($1) AND shared`, sids, me).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
 				var id string
 				var owner int64
@@ -77,33 +81,60 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			return rows.Err()
 		})
 	}
-	var holders []holder
 	if len(lids) > 0 {
-		b.Queue(`SELECT o.id, o.owner, s.audience_id FROM objects o
-			LEFT JOIN versions v ON v.obj_id = o.id AND v.owner = o.owner
-			LEFT JOIN submissions s ON s.vid = v.vid
-			WHERE o.id = ANY($1) AND NOT o.versioned
-			ORDER BY o.id, o.owner`, lids).Query(func(rows pgx.Rows) error {
+		// An id held as a shared object stays one.
+		b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1) AND shared`, lids).Query(func(rows pgx.Rows) error {
 			for rows.Next() {
-				var h holder
-				var a *int64
-				if err := rows.Scan(&h.id, &h.owner, &a); err != nil {
+				var id string
+				var owner int64
+				if err := rows.Scan(&id, &owner); err != nil {
 					return err
 				}
-				if a != nil {
-					h.audience = *a
-				}
-				holders = append(holders, h)
+				c.owners[id] = owner
+				c.shared[id] = true
 			}
 			return rows.Err()
 		})
 	}
-	if b.Len() > 0 {
-		if err := tx.SendBatch(ctx, b).Close(); err != nil {
-			return err
+	var holders []holder
+	b.Queue(`SELECT o.id, o.owner, s.audience_id FROM objects o
+		LEFT JOIN versions v ON v.obj_id = o.id AND v.owner = o.owner
+		LEFT JOIN submissions s ON s.vid = v.vid
+		WHERE o.id = ANY($1) AND NOT o.shared
+		ORDER BY o.id, o.owner`, ids).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var h holder
+			var a *int64
+			if err := rows.Scan(&h.id, &h.owner, &a); err != nil {
+				return err
+			}
+			if a != nil {
+				h.audience = *a
+			}
+			holders = append(holders, h)
+		}
+		return rows.Err()
+	})
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return err
+	}
+	// Ids held as not-shared objects are decided by who holds them where.
+	var held []string
+	for _, h := range holders {
+		if len(held) == 0 || held[len(held)-1] != h.id {
+			held = append(held, h.id)
+			c.shared[h.id] = false
+			if !c.claimed[h.id] {
+				delete(c.owners, h.id)
+			}
 		}
 	}
-	if err := c.chooseOwners(ctx, tx, me, lids, holders, aud, acc); err != nil {
+	for _, id := range lids {
+		if !c.shared[id] && !slices.Contains(held, id) {
+			held = append(held, id) // new: claimed below
+		}
+	}
+	if err := c.chooseOwners(ctx, tx, me, held, holders, aud, acc); err != nil {
 		return err
 	}
 	var olds []string
@@ -118,12 +149,15 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 	b = &pgx.Batch{}
 	// Owners of ids another transaction claimed while this one's INSERT
 	// waited for it: committed now, so this statement sees them.
-	b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1) AND versioned`, olds).Query(func(rows pgx.Rows) error {
+	b.Queue(`SELECT id, owner FROM objects WHERE id = ANY($1) AND shared`, olds).Query(func(rows pgx.Rows) error {
 		for rows.Next() {
 			var id string
 			var owner int64
 			if err := rows.Scan(&id, &owner); err != nil {
 				return err
+			}
+			if !c.shared[id] {
+				continue
 			}
 			c.owners[id] = owner
 		}
@@ -138,7 +172,7 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			if err := rows.Scan(&k.id, &k.ver, &sv.vid, &d, &owner); err != nil {
 				return err
 			}
-			if c.unversioned[k.id] && owner != c.owners[k.id] {
+			if owner != c.owners[k.id] {
 				continue // another organisation's object under this id
 			}
 			copy(sv.digest[:], d)
@@ -168,7 +202,7 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			if err := rows.Scan(&id, &tlp, &a.ID, &kind, &a.RefID, &a.CollectionID, &a.Title, &dt, &owner); err != nil {
 				return err
 			}
-			if c.unversioned[id] && owner != c.owners[id] {
+			if owner != c.owners[id] {
 				continue
 			}
 			a.Kind, a.DefaultTLP = dragnet.AudienceKind(kind), dragnet.TLP(dt)
@@ -216,7 +250,9 @@ type holder struct {
 	audience int64
 }
 
-// chooseOwners decides, for each id of an object without versions, whose
+// chooseOwners decides, for each id of an object that is not shared (an
+// SCO, whose id anyone can compute from its value, or an object relayed
+// from a third-party author, which any member may relay and version), whose
 // object the request's submission belongs to, so that the outcome never
 // depends on what the caller cannot see:
 //
@@ -267,7 +303,7 @@ func (c *checks) chooseOwners(ctx context.Context, tx pgx.Tx, me int64, lids []s
 	if len(claim) == 0 {
 		return nil
 	}
-	rows, err := tx.Query(ctx, `INSERT INTO objects (id, owner, versioned) SELECT unnest($1::text[]), $2, false
+	rows, err := tx.Query(ctx, `INSERT INTO objects (id, owner, shared) SELECT unnest($1::text[]), $2, false
 		ON CONFLICT DO NOTHING RETURNING id`, claim, me)
 	if err != nil {
 		return err

@@ -50,11 +50,13 @@ type verKey struct {
 //   - created_by_ref may not name another member's identity;
 //   - the first organisation to submit an id owns it, and only it may add
 //     new versions; anyone may re-submit an existing version unchanged;
+//     objects relayed from a third-party author (created_by_ref names no
+//     member) are no member's: any member may add their versions;
 //   - a version (id, modified) is immutable: different JSON for it fails;
 //     the identical version re-submitted to the same audience adds nothing;
-//   - an object without versions (an SCO) held by others only in audiences
-//     the caller cannot see is as if it did not exist: the caller's
-//     submission starts an object of its own (see chooseOwners).
+//   - an SCO or third-party object held by others only in audiences the
+//     caller cannot see is as if it did not exist: the caller's submission
+//     starts an object of its own (see chooseOwners).
 //
 // All of it, the status update (statusID) and one audit record are written
 // in one transaction; the date_added allocation comes last (see the
@@ -215,10 +217,13 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 	// What the checks need from the store, in one round trip.
 	c := &checks{claimed: map[string]bool{}, owners: make(map[string]int64, len(ids)),
 		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{},
-		present: map[verKey]bool{}, unversioned: map[string]bool{}}
+		present: map[verKey]bool{}, shared: map[string]bool{}}
 	for _, pd := range uniq {
-		if pd.ver == 0 {
-			c.unversioned[pd.id] = true
+		// A versioned object by the caller is shared: one per id, versioned
+		// by its author only. (One naming another member fails below.)
+		ref := pd.sub.Object.CreatedByRef
+		if pd.ver != 0 && (ref == "" || ref == p.Org.Identity) {
+			c.shared[pd.id] = true
 		}
 	}
 	if err := c.load(ctx, tx, me, ids, refs, aud, acc); err != nil {
@@ -251,7 +256,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 			pd.vid = ev.vid
 			continue
 		}
-		if owners[pd.id] != me {
+		if c.shared[pd.id] && owners[pd.id] != me {
 			fail(pd, failure(dragnet.EFORBIDDEN, msgNotAuthor, pd.id))
 			continue
 		}

@@ -241,27 +241,31 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		}
 		notFound := dragnet.Errorf(dragnet.ENOTFOUND, "object %q not found in collection %q", id, collectionID)
 		var owner int64
+		var shared bool
 		// Within one audience an id belongs to one organisation's object.
-		err = tx.QueryRow(ctx, `SELECT v.owner FROM submissions s JOIN versions v ON v.vid = s.vid
-			WHERE s.audience_id = $1 AND s.obj_id = $2 LIMIT 1`, aud.ID, id).Scan(&owner)
+		err = tx.QueryRow(ctx, `SELECT v.owner, o.shared FROM submissions s JOIN versions v ON v.vid = s.vid
+			JOIN objects o ON o.id = v.obj_id AND o.owner = v.owner
+			WHERE s.audience_id = $1 AND s.obj_id = $2 LIMIT 1`, aud.ID, id).Scan(&owner, &shared)
 		if err == pgx.ErrNoRows {
 			return notFound
 		}
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT s.date_added, s.vid FROM submissions s WHERE s.audience_id = $1`+cond, args...)
+		rows, err := tx.Query(ctx, `SELECT s.date_added, s.vid, s.submitter FROM submissions s WHERE s.audience_id = $1`+cond, args...)
 		if err != nil {
 			return err
 		}
 		var dates, vids []int64
+		allMine := p.Org != nil
 		for rows.Next() {
-			var d, v int64
-			if err := rows.Scan(&d, &v); err != nil {
+			var d, v, by int64
+			if err := rows.Scan(&d, &v, &by); err != nil {
 				rows.Close()
 				return err
 			}
 			dates, vids = append(dates, d), append(vids, v)
+			allMine = allMine && by == p.Org.ID
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -270,7 +274,13 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		if len(dates) == 0 {
 			return notFound
 		}
-		if owner != p.Org.ID {
+		// A member's object is removed by its author only; an SCO or a
+		// third party's object also by whoever published the versions
+		// removed.
+		if (p.Org == nil || owner != p.Org.ID) && (shared || !allMine) {
+			if !shared {
+				return dragnet.Errorf(dragnet.EFORBIDDEN, msgNotPublisher, id)
+			}
 			return dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, id)
 		}
 		if err := lockObjects(ctx, tx, []string{id}); err != nil {

@@ -16,6 +16,7 @@ import (
 const (
 	msgDifferentContent = "version already exists with different content"
 	msgNotAuthor        = "only the authoring organisation may version, revoke or delete %s"
+	msgNotPublisher     = "you may delete only versions of %s your organisation published"
 	msgRedCommunity     = "TLP:RED cannot be published to the community; publish it to a sharing group or your organisation"
 	msgImpersonation    = "created_by_ref names member %s; you may not write as another member"
 )

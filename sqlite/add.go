@@ -38,13 +38,15 @@ type adder struct {
 //   - created_by_ref may name a third party but not another member.
 //   - The first organisation to submit an object id authors it; only the
 //     author may add another version. Any member may submit an existing
-//     version, unchanged, into its own collections.
+//     version, unchanged, into its own collections. Objects relayed from a
+//     third-party author (created_by_ref names no member) are not a
+//     member's: any member may add their versions.
 //   - (id, version) is unique: the same version with different content
 //     fails; the identical version re-submitted to the same collection
 //     succeeds and adds nothing.
-//   - An object without versions (an SCO) held by others only in
-//     collections the caller cannot see is as if it did not exist: the
-//     caller's submission starts an object of its own (see objectFor).
+//   - An SCO or third-party object held by others only in collections the
+//     caller cannot see is as if it did not exist: the caller's submission
+//     starts an object of its own (see objectFor).
 //
 // Versions are stored once, whatever the number of collections they are
 // published to. Each new submission gets a date_added unique and strictly
@@ -197,9 +199,11 @@ func (a *adder) prepare(s *dragnet.Submission) (newObject, error) {
 	if spec == "" {
 		spec = "2.1"
 	}
+	_, byMember := a.identities[o.CreatedByRef]
 	n := newObject{
 		id: o.ID, typ: o.Type, spec: spec, versionNS: vns, revoked: o.Revoked, validUntil: validUntil(o),
 		raw: o.Raw, audience: a.aud.ID, tlp: tlp, org: a.p.Org.ID, values: s.Values,
+		shared: vns != 0 && (o.CreatedByRef == "" || byMember),
 	}
 	return n, nil
 }
@@ -210,12 +214,12 @@ func (a *adder) prepare(s *dragnet.Submission) (newObject, error) {
 // before the first write, so a failure leaves nothing behind.
 func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 	vns := n.versionNS
-	oid, owner, err := a.objectFor(ctx, n.id, vns != 0)
+	oid, owner, shared, err := a.objectFor(ctx, n.id)
 	if err != nil {
 		return 0, err
 	}
 	if oid == 0 {
-		res, err := a.w.exec(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?)`, n.id, n.typ, n.org)
+		res, err := a.w.exec(ctx, `INSERT INTO objects (id, type, owner, shared) VALUES (?, ?, ?, ?)`, n.id, n.typ, n.org, n.shared)
 		if err != nil {
 			return 0, fmt.Errorf("storing object: %w", err)
 		}
@@ -231,7 +235,7 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		vid = 0
-		if owner != a.p.Org.ID {
+		if shared && owner != a.p.Org.ID {
 			return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, n.id)
 		}
 	case err != nil:
@@ -280,15 +284,20 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 	return insertSubmission(ctx, a.w, oid, vid, n, first, latest)
 }
 
-// objectFor chooses the stored object a submission of id belongs to.
+// objectFor chooses the stored object a submission of id belongs to, and
+// reports whether it is shared.
 //
-// A versioned object (with modified or created) has one author across the
-// store, so that no member can put out what looks like a new version of
-// another's object: all its submissions belong to the one stored object.
+// A shared object (versioned, authored by a member) is one per id across
+// the store, so that no member can put out what looks like a new version
+// or a revocation of another member's object: only its author adds
+// versions. Its id is random, so refusing another member says something
+// only about ids the caller already learned.
 //
-// An object without versions (an SCO: its id is derived from its value, so
-// anyone can compute it) must not tell a caller whether another member
-// holds that value where the caller cannot see it. Its submission belongs
+// Any other object (an SCO, whose id anyone can compute from its value, or
+// an object relayed from a third-party author such as MITRE ATT&CK, which
+// every member may relay, newer versions included) must not tell a caller
+// whether another member holds it where the caller cannot see. Its
+// submission belongs
 //
 //  1. to the object with that id already published in the target
 //     collection (one at most, and the caller can see it);
@@ -298,30 +307,23 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 //  4. else to none (oid 0): objects with that id only in collections the
 //     caller cannot see are as if they did not exist, and the caller's
 //     submission starts an object of its own.
-func (a *adder) objectFor(ctx context.Context, id string, versioned bool) (oid, owner int64, err error) {
-	if versioned {
-		err := a.w.queryRow(ctx, `SELECT oid, owner FROM objects WHERE id = ?`, id).Scan(&oid, &owner)
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, 0, nil
-		}
-		if err != nil {
-			return 0, 0, fmt.Errorf("finding object: %w", err)
-		}
-		return oid, owner, nil
-	}
-	rows, err := a.w.QueryContext(ctx, `SELECT o.oid, o.owner, s.audience FROM objects o LEFT JOIN submissions s ON s.oid = o.oid WHERE o.id = ? ORDER BY o.oid`, id)
+func (a *adder) objectFor(ctx context.Context, id string) (oid, owner int64, shared bool, err error) {
+	rows, err := a.w.QueryContext(ctx, `SELECT o.oid, o.owner, o.shared, s.audience FROM objects o LEFT JOIN submissions s ON s.oid = o.oid WHERE o.id = ? ORDER BY o.oid`, id)
 	if err != nil {
-		return 0, 0, fmt.Errorf("finding object: %w", err)
+		return 0, 0, false, fmt.Errorf("finding object: %w", err)
 	}
 	defer rows.Close()
-	var inTarget, own, visible [2]int64
+	var inTarget, own, visible, sharedRow [2]int64
 	for rows.Next() {
 		var o, ow int64
+		var sh bool
 		var aud sql.NullInt64
-		if err := rows.Scan(&o, &ow, &aud); err != nil {
-			return 0, 0, err
+		if err := rows.Scan(&o, &ow, &sh, &aud); err != nil {
+			return 0, 0, false, err
 		}
 		switch {
+		case sh:
+			sharedRow = [2]int64{o, ow}
 		case aud.Valid && aud.Int64 == a.aud.ID:
 			inTarget = [2]int64{o, ow}
 		case ow == a.p.Org.ID:
@@ -331,14 +333,17 @@ func (a *adder) objectFor(ctx context.Context, id string, versioned bool) (oid, 
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, 0, fmt.Errorf("finding object: %w", err)
+		return 0, 0, false, fmt.Errorf("finding object: %w", err)
+	}
+	if sharedRow[0] != 0 {
+		return sharedRow[0], sharedRow[1], true, nil
 	}
 	for _, c := range [][2]int64{inTarget, own, visible} {
 		if c[0] != 0 {
-			return c[0], c[1], nil
+			return c[0], c[1], false, nil
 		}
 	}
-	return 0, 0, nil
+	return 0, 0, false, nil
 }
 
 // checkResharing refuses to publish an object into a.aud when it is

@@ -52,7 +52,7 @@ func (b *bulk) add(ctx context.Context, n newObject) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	b.objects = append(b.objects, oid, n.id, n.typ, n.org)
+	b.objects = append(b.objects, oid, n.id, n.typ, n.org, n.shared)
 	b.versions = append(b.versions, vid, oid, n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
 	b.subs = append(b.subs, da, n.audience, oid, vid, n.versionNS, int(n.tlp), n.org, 1, 1)
 	for _, v := range n.values {
@@ -67,7 +67,7 @@ func (b *bulk) flush(ctx context.Context) error {
 	if len(b.objects) == 0 {
 		return nil
 	}
-	if err := insertRows(ctx, b.w, `INSERT INTO objects (oid, id, type, owner) VALUES `, 4, b.objects); err != nil {
+	if err := insertRows(ctx, b.w, `INSERT INTO objects (oid, id, type, owner, shared) VALUES `, 5, b.objects); err != nil {
 		return err
 	}
 	if err := insertRows(ctx, b.w, `INSERT INTO versions (vid, oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 7, b.versions); err != nil {

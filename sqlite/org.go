@@ -93,7 +93,7 @@ func createOrgTx(ctx context.Context, w *wtx, o *dragnet.Org) error {
 	}
 	if err := insertNewObject(ctx, w, newObject{
 		id: identity, typ: "identity", spec: "2.1", versionNS: created.UnixNano(), raw: raw,
-		audience: 1, tlp: dragnet.DefaultTLPFor(dragnet.AudienceCommunity), org: id,
+		audience: 1, tlp: dragnet.DefaultTLPFor(dragnet.AudienceCommunity), org: id, shared: true,
 	}); err != nil {
 		return err
 	}

@@ -290,10 +290,11 @@ func scanStored(rows *sql.Rows, aud int64) (*dragnet.StoredObject, error) {
 // DeleteObject removes the versions of object id that f selects
 // (match[version], default all; match[spec_version]) from a collection.
 // ENOTFOUND if the caller cannot see the collection or nothing matched;
-// EFORBIDDEN for a read token or when the caller's organisation did not
-// author the object. Versions no longer published anywhere are removed
-// with their values; the object's authorship stays, so no one else can
-// take the id over.
+// EFORBIDDEN for a read token, or when the caller's organisation did not
+// author the object (for an SCO or a third party's object: did not publish
+// every version removed). Versions no longer published anywhere are
+// removed with their values; the object's authorship stays, so no one else
+// can take the id over.
 func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragnet.Filter) error {
 	p, err := principal(ctx)
 	if err != nil {
@@ -321,24 +322,27 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 		return notFound
 	}
 	var oid, owner int64
+	var shared bool
 	// Within one collection an id belongs to one object (see objectFor).
-	if err := w.QueryRowContext(ctx, `SELECT o.oid, o.owner FROM objects o WHERE o.id = ? AND EXISTS (SELECT 1 FROM submissions s WHERE s.oid = o.oid AND s.audience = ?)`, id, aud.ID).Scan(&oid, &owner); errors.Is(err, sql.ErrNoRows) {
+	if err := w.QueryRowContext(ctx, `SELECT o.oid, o.owner, o.shared FROM objects o WHERE o.id = ? AND EXISTS (SELECT 1 FROM submissions s WHERE s.oid = o.oid AND s.audience = ?)`, id, aud.ID).Scan(&oid, &owner, &shared); errors.Is(err, sql.ErrNoRows) {
 		return notFound
 	} else if err != nil {
 		return fmt.Errorf("finding object: %w", err)
 	}
-	rows, err := w.QueryContext(ctx, `SELECT s.date_added, s.vid FROM submissions s JOIN versions v ON v.vid = s.vid JOIN objects o ON o.oid = s.oid WHERE `+c.where, c.args...)
+	rows, err := w.QueryContext(ctx, `SELECT s.date_added, s.vid, s.org_id FROM submissions s JOIN versions v ON v.vid = s.vid JOIN objects o ON o.oid = s.oid WHERE `+c.where, c.args...)
 	if err != nil {
 		return fmt.Errorf("finding versions: %w", err)
 	}
 	var das, vids []int64
+	allMine := p.Org != nil
 	for rows.Next() {
-		var da, vid int64
-		if err := rows.Scan(&da, &vid); err != nil {
+		var da, vid, by int64
+		if err := rows.Scan(&da, &vid, &by); err != nil {
 			rows.Close()
 			return err
 		}
 		das, vids = append(das, da), append(vids, vid)
+		allMine = allMine && by == p.Org.ID
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -347,7 +351,12 @@ func (db *DB) DeleteObject(ctx context.Context, collectionID, id string, f dragn
 	if len(das) == 0 {
 		return notFound
 	}
-	if p.Org == nil || owner != p.Org.ID {
+	// A member's object is removed by its author only; an SCO or a third
+	// party's object also by whoever published the versions removed.
+	if (p.Org == nil || owner != p.Org.ID) && (shared || !allMine) {
+		if !shared {
+			return dragnet.Errorf(dragnet.EFORBIDDEN, msgNotPublisher, id)
+		}
 		return dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, id)
 	}
 	for _, da := range das {

@@ -17,6 +17,7 @@ import (
 const (
 	msgDifferentContent = "version already exists with different content"
 	msgNotAuthor        = "only the authoring organisation may version, revoke or delete %s"
+	msgNotPublisher     = "you may delete only versions of %s your organisation published"
 	msgRedCommunity     = "TLP:RED cannot be published to the community; publish it to a sharing group or your organisation"
 	msgImpersonation    = "created_by_ref names member %s; you may not write as another member"
 )
@@ -32,13 +33,17 @@ type newObject struct {
 	tlp           dragnet.TLP
 	org           int64
 	values        []dragnet.Value
+	// shared: a versioned object by a member (one object per id across
+	// the store); else an SCO or a third party's object relayed (one per
+	// holder out of the others' sight). See objectFor.
+	shared bool
 }
 
 // insertNewObject stores an object id the store has never seen, its one
 // version and its submission (both first and latest in its audience), and
 // returns the submission's date_added.
 func insertNewObject(ctx context.Context, w *wtx, n newObject) error {
-	res, err := w.exec(ctx, `INSERT INTO objects (id, type, owner) VALUES (?, ?, ?)`, n.id, n.typ, n.org)
+	res, err := w.exec(ctx, `INSERT INTO objects (id, type, owner, shared) VALUES (?, ?, ?, ?)`, n.id, n.typ, n.org, n.shared)
 	if err != nil {
 		return fmt.Errorf("storing object: %w", err)
 	}

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"StoredOnce", testStoredOnce},
 		{"Authorship", testAuthorship},
 		{"UnseenSCO", testUnseenSCO},
+		{"ThirdPartyRelay", testThirdPartyRelay},
 		{"TLPMarkings", testTLPMarkings},
 		{"TLPResharing", testTLPResharing},
 		{"ReadTokenCannotWrite", testReadTokenCannotWrite},

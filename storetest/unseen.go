@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // testUnseenSCO: an SCO's id follows from its value, so anyone can compute
@@ -80,4 +82,77 @@ func testUnseenSCO(t *testing.T, e *env) {
 	}
 	// The same content joins the object D can see.
 	w.mustAdd(d, w.coll(d, "D"), sco(3, amber))
+}
+
+// testThirdPartyRelay: an object whose created_by_ref names no member (a
+// member relaying MITRE ATT&CK) is not a member's: any member may relay it,
+// newer versions included, whatever others hold of it out of sight; a
+// member may take back only the versions it published.
+func testThirdPartyRelay(t *testing.T, e *env) {
+	const mitre = "identity--c78cb6e5-0c4b-4611-8297-d1b8b55e40b5"
+	ap := func(hours int, name string) *dragnet.Submission {
+		return sub(obj("attack-pattern", uuid(1), t0.Add(time.Duration(hours)*time.Hour), nil,
+			map[string]any{"name": name, "created_by_ref": mitre}))
+	}
+	outcomes := func(s dragnet.Store, aHolds bool) ([]string, *env) {
+		w := &env{t: t, s: s, sys: e.sys, open: e.open}
+		a, b := w.org("A"), w.org("B")
+		if aHolds {
+			w.mustAdd(a, w.coll(a, "A"), ap(1, "v1"), ap(2, "v2"))
+		}
+		var got []string
+		for _, x := range []struct {
+			coll string
+			s    *dragnet.Submission
+		}{
+			{dragnet.CommunityCollectionID, ap(3, "v3")},       // newer than A's
+			{dragnet.CommunityCollectionID, ap(2, "other v2")}, // A's version time, other content
+			{w.coll(b, "B"), ap(1, "v1")},                      // A's exact version
+		} {
+			rs := w.add(b, x.coll, x.s)
+			got = append(got, code(rs[0].Err)+" "+failure(rs, 0))
+		}
+		return got, w
+	}
+	other := e.open(t)
+	defer other.Close()
+	with, w := outcomes(e.s, true)
+	without, _ := outcomes(other, false)
+	for i := range with {
+		if with[i] != without[i] || with[i] != " " {
+			t.Errorf("relay %d: B is told %q when A holds the object unseen, %q when nobody does; want success", i, with[i], without[i])
+		}
+	}
+	b := orgNamed(t, w, "B")
+	// Another member relays a newer version into the community, where
+	// B's relay is: allowed, and it becomes the latest there.
+	c := w.org("C")
+	w.mustAdd(c, dragnet.CommunityCollectionID, ap(4, "v4"))
+	got := w.list(c, dragnet.CommunityCollectionID, dragnet.Filter{IDs: []string{"attack-pattern--" + uuid(1)}})
+	if len(got) != 1 || !got[0].Version.Equal(t0.Add(4*time.Hour)) || got[0].Submitter != c.ID {
+		t.Errorf("latest in community: %+v", got)
+	}
+	// C may take back its own version, not B's.
+	id := "attack-pattern--" + uuid(1)
+	wantCode(t, "C deletes B's relays too", w.s.DeleteObject(as(c), dragnet.CommunityCollectionID, id, dragnet.Filter{}), dragnet.EFORBIDDEN)
+	if err := w.s.DeleteObject(as(c), dragnet.CommunityCollectionID, id, dragnet.Filter{Versions: []string{stix.FormatTimestamp(t0.Add(4 * time.Hour))}}); err != nil {
+		t.Errorf("C deletes its own relay: %v", err)
+	}
+	if err := w.s.DeleteObject(as(b), dragnet.CommunityCollectionID, id, dragnet.Filter{}); err != nil {
+		t.Errorf("B deletes what is left, all of it its own: %v", err)
+	}
+	// A member's own object is still versioned by its author only.
+	w.mustAdd(b, dragnet.CommunityCollectionID, sub(obj("indicator", uuid(2), t0, nil, nil)))
+	if rs := w.add(c, dragnet.CommunityCollectionID, sub(obj("indicator", uuid(2), t0.Add(time.Hour), nil, nil))); code(rs[0].Err) != dragnet.EFORBIDDEN {
+		t.Errorf("C versions B's indicator: %v", rs[0].Err)
+	}
+}
+
+func orgNamed(t *testing.T, e *env, name string) *dragnet.Org {
+	t.Helper()
+	o, err := e.s.FindOrg(e.sys, name)
+	if err != nil {
+		t.Fatalf("Org(%s): %v", name, err)
+	}
+	return o
 }
