@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -48,27 +50,62 @@ type Pipeline struct {
 // input cannot be decoded as a whole, another error for faults (the store
 // fails, ctx ends); rejected entries are in the Summary. Batches stored
 // before an error stay stored.
+//
+// Decoding and storing overlap: while one batch is being stored, the next
+// is decoded, compared with the stored versions and made ready, so that
+// both cores work. A batch holding an id of the batch being stored waits
+// for it, so that it is compared with what that batch stored. Progress
+// and Seen are called from one goroutine at a time.
 func (p *Pipeline) Run(ctx context.Context, dec Decoder, r io.Reader, b *Builder, source string) (*Summary, error) {
-	sum := &Summary{Outcomes: map[Outcome]int{}}
+	t := &tally{sum: &Summary{Outcomes: map[Outcome]int{}}, seen: p.Seen, source: source}
 	size := p.Batch
 	if size <= 0 {
 		size = DefaultBatch
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	work := make(chan *ready, 1)
+	stopped := make(chan struct{}) // closed when storing failed
+	var storeErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for rb := range work {
+			if storeErr == nil {
+				if storeErr = p.commit(ctx, rb, t); storeErr != nil {
+					close(stopped)
+					cancel()
+				}
+			}
+			close(rb.done)
+			if storeErr == nil && p.Progress != nil {
+				p.Progress(rb.entries)
+			}
+		}
+	}()
+
 	batch := make([]*Item, 0, size)
 	entries := 0
-	var storeErr error
+	var inflight []*ready
+	var fault error
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := p.store(ctx, batch, sum, source); err != nil {
-			storeErr = err
+		rb, err := p.prepare(ctx, batch, t, &inflight, stopped)
+		if err != nil {
+			fault = err
 			return err
 		}
-		batch = batch[:0]
-		if p.Progress != nil {
-			p.Progress(entries)
+		rb.entries = entries
+		batch = make([]*Item, 0, size)
+		select {
+		case <-stopped:
+			return errStopped
+		case work <- rb:
 		}
+		inflight = append(inflight, rb)
 		return nil
 	}
 	err := dec.Decode(ctx, r, b, func(it *Item) error {
@@ -82,12 +119,74 @@ func (p *Pipeline) Run(ctx context.Context, dec Decoder, r io.Reader, b *Builder
 		return nil
 	})
 	if err == nil {
-		return sum, flush()
+		err = flush()
 	}
-	if storeErr == nil && ctx.Err() == nil {
-		err = &InputError{Source: source, Err: err}
+	close(work)
+	wg.Wait()
+	switch {
+	case storeErr != nil:
+		return t.sum, storeErr
+	case fault != nil:
+		return t.sum, fault
+	case err != nil && ctx.Err() == nil:
+		return t.sum, &InputError{Source: source, Err: err}
+	case err != nil:
+		return t.sum, err
 	}
-	return sum, err
+	return t.sum, nil
+}
+
+var errStopped = errors.New("storing failed")
+
+// tally counts outcomes into a Summary for the two goroutines of a Run.
+type tally struct {
+	mu     sync.Mutex
+	sum    *Summary
+	seen   func(id string)
+	source string
+	// mostStored says that most ids of the last batch were stored already
+	// (read and written by prepare only).
+	mostStored bool
+}
+
+// entry counts the outcome of one item (derived objects count as objects
+// only) and, when it is stored or unchanged, tells Seen.
+func (t *tally) entry(it *Item, o Outcome) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := t.sum
+	switch o {
+	case New:
+		s.Objects.New++
+	case Updated, Revoked:
+		s.Objects.Updated++
+	case Unchanged:
+		s.Objects.Unchanged++
+	case Rejected:
+		s.Objects.Rejected++
+		s.problem(Problem{Source: t.source, Where: it.Where, Reason: it.Err.Error()})
+	}
+	if !it.Entry {
+		return
+	}
+	s.Entries++
+	if it.Warninglisted != "" && o != Rejected {
+		o = Warninglisted
+	}
+	s.count(o)
+	if t.seen != nil && o != Rejected {
+		t.seen(it.Object.ID)
+	}
+}
+
+// ready is a batch made ready for the store.
+type ready struct {
+	subs    []*dragnet.Submission
+	send    []*Item
+	updated []bool
+	ids     map[string]bool
+	entries int           // entries decoded up to the end of this batch
+	done    chan struct{} // closed once stored (or given up)
 }
 
 // InputError is an input that could not be decoded as a whole (not JSON,
@@ -109,10 +208,15 @@ func (p *Pipeline) now() time.Time {
 }
 
 // latest returns the latest stored version of each id in the collection.
-// It asks first which ids are stored at all (a manifest, without the
-// objects' JSON), then reads the JSON of those only: a first load of a
-// feed costs one light query per batch.
-func (p *Pipeline) latest(ctx context.Context, ids []string) (map[string]*dragnet.StoredObject, error) {
+// Unless mostStored says that most of them are likely stored (the last
+// batch's were: a feed pulled again), it asks first which ids are stored
+// at all (a manifest, without the objects' JSON), then reads the JSON of
+// those only: a first load of a feed costs one light query per batch, a
+// feed pulled again one query with the JSON.
+func (p *Pipeline) latest(ctx context.Context, ids []string, mostStored bool) (map[string]*dragnet.StoredObject, error) {
+	if mostStored {
+		return p.versions(ctx, ids, true)
+	}
 	present, err := p.versions(ctx, ids, false)
 	if err != nil || len(present) == 0 {
 		return present, err
@@ -151,101 +255,108 @@ func (p *Pipeline) versions(ctx context.Context, ids []string, withRaw bool) (ma
 	return out, nil
 }
 
-func (p *Pipeline) store(ctx context.Context, batch []*Item, sum *Summary, source string) error {
-	outcome := func(it *Item, o Outcome) {
-		if !it.Entry {
-			return
-		}
-		sum.Entries++
-		if it.Warninglisted != "" && o != Rejected {
-			o = Warninglisted
-		}
-		sum.count(o)
-	}
+// prepare compares a batch with the stored versions: rejected entries and
+// entries that say what is stored already are counted here; the rest are
+// made into the submissions of a ready batch.
+func (p *Pipeline) prepare(ctx context.Context, batch []*Item, t *tally, inflight *[]*ready, stopped <-chan struct{}) (*ready, error) {
 	var keep []*Item
-	seen := make(map[string]bool, len(batch))
 	ids := make([]string, 0, len(batch))
+	rb := &ready{ids: make(map[string]bool, len(batch)), done: make(chan struct{})}
 	for _, it := range batch {
 		if it.Err != nil || it.Object == nil {
 			if it.Err == nil {
 				it.Err = fmt.Errorf("no object")
 			}
-			sum.problem(Problem{Source: source, Where: it.Where, Reason: it.Err.Error()})
-			sum.Objects.Rejected++
-			outcome(it, Rejected)
+			t.entry(it, Rejected)
 			continue
 		}
-		if seen[it.Object.ID] {
+		if rb.ids[it.Object.ID] {
 			// The same entry twice in one batch (a repeated line).
-			sum.Objects.Unchanged++
-			outcome(it, Unchanged)
+			t.entry(it, Unchanged)
 			continue
 		}
-		seen[it.Object.ID] = true
+		rb.ids[it.Object.ID] = true
 		ids = append(ids, it.Object.ID)
 		keep = append(keep, it)
 	}
-	stored, err := p.latest(ctx, ids)
-	if err != nil {
-		return err
+	// Wait for a batch still being stored that holds one of these ids:
+	// they must be compared with what it stored.
+	pending := (*inflight)[:0]
+	for _, prev := range *inflight {
+		select {
+		case <-prev.done:
+			continue
+		default:
+		}
+		for id := range rb.ids {
+			if prev.ids[id] {
+				select {
+				case <-prev.done:
+				case <-stopped:
+					return nil, errStopped
+				}
+				break
+			}
+		}
+		pending = append(pending, prev)
 	}
-	subs := make([]*dragnet.Submission, 0, len(keep))
-	send := make([]*Item, 0, len(keep))
-	updated := make([]bool, 0, len(keep))
+	*inflight = pending
+	stored, err := p.latest(ctx, ids, t.mostStored)
+	if err != nil {
+		return nil, err
+	}
+	t.mostStored = 2*len(stored) > len(ids)
+	rb.subs = make([]*dragnet.Submission, 0, len(keep))
+	rb.send = make([]*Item, 0, len(keep))
+	rb.updated = make([]bool, 0, len(keep))
+	now := p.now()
 	for _, it := range keep {
 		ex := stored[it.Object.ID]
 		if ex != nil {
 			same, err := sameContent(ex.Raw, it.Object.Raw, it.RunTimes)
 			if err != nil {
-				return fmt.Errorf("comparing %s with the stored version: %w", it.Object.ID, err)
+				return nil, fmt.Errorf("comparing %s with the stored version: %w", it.Object.ID, err)
 			}
 			if same || it.Object.Created.IsZero() { // SCOs are identified by their content
-				sum.Objects.Unchanged++
-				outcome(it, Unchanged)
-				if p.Seen != nil && it.Entry {
-					p.Seen(it.Object.ID)
-				}
+				t.entry(it, Unchanged)
 				continue
 			}
-			if err := newVersion(it, ex, p.now()); err != nil {
-				sum.problem(Problem{Source: source, Where: it.Where, Reason: err.Error()})
-				sum.Objects.Rejected++
-				outcome(it, Rejected)
+			if err := newVersion(it, ex, now); err != nil {
+				it.Err = err
+				t.entry(it, Rejected)
 				continue
 			}
 		}
-		subs = append(subs, &dragnet.Submission{Object: it.Object, Values: it.Values})
-		send = append(send, it)
-		updated = append(updated, ex != nil)
+		rb.subs = append(rb.subs, &dragnet.Submission{Object: it.Object, Values: it.Values})
+		rb.send = append(rb.send, it)
+		rb.updated = append(rb.updated, ex != nil)
 	}
-	if len(subs) == 0 {
+	return rb, nil
+}
+
+// commit stores a ready batch and counts the outcomes.
+func (p *Pipeline) commit(ctx context.Context, rb *ready, t *tally) error {
+	if len(rb.subs) == 0 {
 		return nil
 	}
-	results, err := p.Store.AddObjects(ctx, p.Collection, "", subs)
+	results, err := p.Store.AddObjects(ctx, p.Collection, "", rb.subs)
 	if err != nil {
-		return fmt.Errorf("storing %d objects: %w", len(subs), err)
+		return fmt.Errorf("storing %d objects: %w", len(rb.subs), err)
 	}
 	for i, r := range results {
-		it := send[i]
+		it := rb.send[i]
 		switch {
 		case r.Err != nil:
-			sum.problem(Problem{Source: source, Where: it.Where, Reason: it.Object.ID + ": " + dragnet.ErrorMessage(r.Err)})
-			sum.Objects.Rejected++
-			outcome(it, Rejected)
-		case updated[i] && it.Object.Revoked:
+			it.Err = errors.New(it.Object.ID + ": " + dragnet.ErrorMessage(r.Err))
+			t.entry(it, Rejected)
+		case rb.updated[i] && it.Object.Revoked:
 			// Revoked at the source (a MISP attribute deleted, a STIX
 			// object revoked upstream).
-			sum.Objects.Updated++
-			outcome(it, Revoked)
-		case updated[i]:
-			sum.Objects.Updated++
-			outcome(it, Updated)
+			t.entry(it, Revoked)
+		case rb.updated[i]:
+			t.entry(it, Updated)
 		default:
-			sum.Objects.New++
-			outcome(it, New)
-		}
-		if r.Err == nil && p.Seen != nil && it.Entry {
-			p.Seen(it.Object.ID)
+			t.entry(it, New)
 		}
 	}
 	return nil
@@ -270,6 +381,17 @@ func decodeMap(raw []byte) (map[string]any, error) {
 func sameContent(stored, fresh []byte, runTimes bool) (bool, error) {
 	if bytes.Equal(stored, fresh) {
 		return true, nil
+	}
+	// Most comparisons are of an object built the same way twice: member
+	// by member, without decoding, settles them.
+	skip := func(k string) bool {
+		if k == "created" || k == "modified" {
+			return true
+		}
+		return runTimes && (k == "valid_from" || k == "first_observed" || k == "last_observed")
+	}
+	if same, decided := sameMembers(stored, fresh, skip); same || decided {
+		return same, nil
 	}
 	a, err := decodeMap(stored)
 	if err != nil {

@@ -3,6 +3,7 @@ package feed_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +129,22 @@ func TestPipelineRejectsByStore(t *testing.T) {
 	rctx := dragnet.OrgContext(context.Background(), org, dragnet.RoleRead)
 	if _, err := p.Run(rctx, &csv.Decoder{}, strings.NewReader("5.6.7.8\n"), &feed.Builder{Scope: org.Identity, Source: "x"}, "x"); dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
 		t.Errorf("read-only token stored objects: %v", err)
+	}
+}
+
+// TestPipelineOverlap stores batches of one: each batch is compared with
+// the stored versions while the one before it may still be being stored,
+// so an entry repeated in the next batch must wait for it.
+func TestPipelineOverlap(t *testing.T) {
+	db, ctx, coll, org := world(t)
+	p := &feed.Pipeline{Store: db, Collection: coll, Batch: 1}
+	var in strings.Builder
+	in.WriteString("# value,comment\n")
+	for i := 0; i < 50; i++ {
+		fmt.Fprintf(&in, "198.51.100.%d,first\n198.51.100.%d,second\n", i, i)
+	}
+	sum := run(t, p, ctx, in.String(), time.Now(), org)
+	if sum.Entries != 100 || sum.Outcomes[feed.New] != 50 || sum.Outcomes[feed.Updated] != 50 {
+		t.Fatalf("%s", sum)
 	}
 }

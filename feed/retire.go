@@ -52,7 +52,7 @@ func (p *Pipeline) retire(ctx context.Context, ids []string, mode GoneMode, entr
 	now := p.now().Truncate(time.Millisecond)
 	for start := 0; start < len(ids); start += DefaultBatch {
 		chunk := ids[start:min(start+DefaultBatch, len(ids))]
-		stored, err := p.latest(ctx, chunk)
+		stored, err := p.latest(ctx, chunk, true)
 		if err != nil {
 			return sum, err
 		}

@@ -37,6 +37,12 @@ type ingestBenchPart struct {
 	DecodeCPUSeconds    float64 `json:"decode_only_cpu_seconds"`
 	IndicatorsPerCPUSec float64 `json:"indicators_per_cpu_sec"`
 	DecodePerCPUSec     float64 `json:"decode_only_per_cpu_sec"`
+	// The same input pulled again into the same collection: every entry
+	// is found unchanged and nothing is stored.
+	RepullSeconds    float64 `json:"repull_seconds"`
+	RepullCPUSeconds float64 `json:"repull_cpu_seconds"`
+	RepullPerSec     float64 `json:"repull_per_sec"`
+	RepullUnchanged  int     `json:"repull_unchanged"`
 }
 
 // cpuSeconds returns the process's user and system CPU time so far.
@@ -161,6 +167,16 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 	part.Stored = sum.Objects.New
 	part.IndicatorsPerSec = float64(sum.Outcomes[feed.New]) / part.Seconds
 	part.StoreOverDecode = part.Seconds / part.DecodeSeconds
+
+	start, cpu = time.Now(), cpuSeconds()
+	sum, err = p.Run(octx, dec, bytes.NewReader(data), b, source)
+	if err != nil {
+		return part, err
+	}
+	part.RepullSeconds = time.Since(start).Seconds()
+	part.RepullCPUSeconds = cpuSeconds() - cpu
+	part.RepullUnchanged = sum.Outcomes[feed.Unchanged]
+	part.RepullPerSec = float64(sum.Entries) / part.RepullSeconds
 	return part, nil
 }
 

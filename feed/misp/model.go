@@ -50,6 +50,10 @@ func (s *str) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
+		if plain(b) {
+			*s = str(b[1 : len(b)-1])
+			return nil
+		}
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
@@ -62,6 +66,20 @@ func (s *str) UnmarshalJSON(b []byte) error {
 	}
 	*s = str(b)
 	return nil
+}
+
+// plain reports whether a JSON string literal holds printable ASCII only,
+// without escapes: its text is then the bytes between the quotes.
+func plain(b []byte) bool {
+	if len(b) < 2 || b[len(b)-1] != '"' {
+		return false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c >= 0x80 || c == '\\' || c == '"' {
+			return false
+		}
+	}
+	return true
 }
 
 func kind(c byte) string {
