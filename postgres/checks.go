@@ -19,6 +19,7 @@ type checks struct {
 	others     map[string]string        // identity id → name, of members other than the caller
 	restricted map[string][]restricted  // id → its AMBER-or-stricter publications the caller can see elsewhere
 	present    map[verKey]bool          // versions already published to the target audience
+	seen       map[int64]bool           // stored versions (vid) published where the caller can see them
 }
 
 // restricted is an object's publication at AMBER or stricter in another
@@ -177,6 +178,16 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			}
 			copy(sv.digest[:], d)
 			c.existing[k] = sv
+		}
+		return rows.Err()
+	})
+	b.Queue(`SELECT DISTINCT vid FROM submissions WHERE obj_id = ANY($1) AND audience_id = ANY($2)`, olds, acc.Audiences).Query(func(rows pgx.Rows) error {
+		for rows.Next() {
+			var vid int64
+			if err := rows.Scan(&vid); err != nil {
+				return err
+			}
+			c.seen[vid] = true
 		}
 		return rows.Err()
 	})

@@ -49,7 +49,8 @@ type verKey struct {
 //     A may be published to B only when every reader of B can read A;
 //   - created_by_ref may not name another member's identity;
 //   - the first organisation to submit an id owns it, and only it may add
-//     new versions; anyone may re-submit an existing version unchanged;
+//     new versions; anyone may re-submit an existing version it can see,
+//     unchanged (one it cannot see is to it as one that does not exist);
 //     objects relayed from a third-party author (created_by_ref names no
 //     member) are no member's: any member may add their versions;
 //   - a version (id, modified) is immutable: different JSON for it fails;
@@ -217,7 +218,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 	// What the checks need from the store, in one round trip.
 	c := &checks{claimed: map[string]bool{}, owners: make(map[string]int64, len(ids)),
 		existing: map[verKey]storedVersion{}, others: map[string]string{}, restricted: map[string][]restricted{},
-		present: map[verKey]bool{}, shared: map[string]bool{}}
+		present: map[verKey]bool{}, shared: map[string]bool{}, seen: map[int64]bool{}}
 	for _, pd := range uniq {
 		// A versioned object by the caller is shared: one per id, versioned
 		// by its author only. (One naming another member fails below.)
@@ -245,6 +246,13 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 			continue
 		}
 		if ev, ok := existing[verKey{pd.id, pd.ver}]; ok {
+			if c.shared[pd.id] && owners[pd.id] != me && !c.seen[ev.vid] {
+				// Another member's version may be re-published only by a
+				// member who can see it; to anyone else the answer is the
+				// one for a version that does not exist.
+				fail(pd, failure(dragnet.EFORBIDDEN, msgNotAuthor, pd.id))
+				continue
+			}
 			same, err := sameVersion(ctx, tx, ev, pd)
 			if err != nil {
 				return nil, err

@@ -38,7 +38,8 @@ type adder struct {
 //   - created_by_ref may name a third party but not another member.
 //   - The first organisation to submit an object id authors it; only the
 //     author may add another version. Any member may submit an existing
-//     version, unchanged, into its own collections. Objects relayed from a
+//     version it can see, unchanged, into its own collections; a version it
+//     cannot see is to it as one that does not exist. Objects relayed from a
 //     third-party author (created_by_ref names no member) are not a
 //     member's: any member may add their versions.
 //   - (id, version) is unique: the same version with different content
@@ -240,6 +241,20 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 		}
 	case err != nil:
 		return 0, fmt.Errorf("finding version: %w", err)
+	case shared && owner != a.p.Org.ID:
+		// Another member's version may be re-published only by a member
+		// who can see it; to anyone else the answer is the one for a
+		// version that does not exist, whether it exists or not.
+		seen, err := a.canSeeVersion(ctx, vid)
+		if err != nil {
+			return 0, err
+		}
+		if !seen {
+			return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, n.id)
+		}
+		if !sameJSON(raw, n.raw) {
+			return 0, dragnet.Errorf(dragnet.ECONFLICT, msgDifferentContent)
+		}
 	case !sameJSON(raw, n.raw):
 		return 0, dragnet.Errorf(dragnet.ECONFLICT, msgDifferentContent)
 	}
@@ -344,6 +359,26 @@ func (a *adder) objectFor(ctx context.Context, id string) (oid, owner int64, sha
 		}
 	}
 	return 0, 0, false, nil
+}
+
+// canSeeVersion reports whether the version is published in a collection
+// the caller can see.
+func (a *adder) canSeeVersion(ctx context.Context, vid int64) (bool, error) {
+	rows, err := a.w.QueryContext(ctx, `SELECT audience FROM submissions WHERE vid = ?`, vid)
+	if err != nil {
+		return false, fmt.Errorf("finding version: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var aud int64
+		if err := rows.Scan(&aud); err != nil {
+			return false, err
+		}
+		if a.acc.CanSee(aud) {
+			return true, nil
+		}
+	}
+	return false, rows.Err()
 }
 
 // checkResharing refuses to publish an object into a.aud when it is

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -136,10 +137,13 @@ func testTLPResharing(t *testing.T, e *env) {
 		e.mustAdd(a, ga, sub(o))
 		// B, a member of ab, may re-submit it to its own collection.
 		e.mustAdd(b, e.coll(b, "B"), sub(o))
-		// C, not in ab, cannot see it there and may publish its own copy
-		// of the same version into its own collection (it did not get it
-		// from ab); that is no re-publication.
-		e.mustAdd(c, e.coll(c, "C"), sub(o))
+		// C, not in ab, cannot see it: to C it is another member's object
+		// it may not write, exactly as if that version did not exist.
+		seen := e.add(c, e.coll(c, "C"), sub(o))
+		unseen := e.add(c, e.coll(c, "C"), sub(obj("indicator", uuid(100+i), t0.Add(time.Hour), []string{m}, nil)))
+		if code(seen[0].Err) != dragnet.EFORBIDDEN || failure(seen, 0) != failure(unseen, 0) {
+			t.Errorf("C re-submits %s's version it cannot see: %q; a version that does not exist: %q", m, failure(seen, 0), failure(unseen, 0))
+		}
 	}
 	// The message names the level and a collection the object is held in.
 	rs := e.add(a, abc, sub(obj("indicator", uuid(100), t0, []string{dragnet.TLP2Amber}, nil)))

@@ -107,12 +107,12 @@ func (m *model) expect(org, id string, v int, aud string) bool {
 	if owner, ok := m.owner[id]; ok && owner != org {
 		known := false
 		for _, s := range m.subs {
-			if s.id == id && s.version == v {
+			if s.id == id && s.version == v && m.readers(s.audience)[org] {
 				known = true
 			}
 		}
 		if !known {
-			return false // a new version by someone else
+			return false // a new version by someone else, or one out of sight
 		}
 	}
 	inner := m.readers(aud)
