@@ -107,7 +107,6 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		"journal_mode(WAL)",
 		"synchronous(NORMAL)",
 		"foreign_keys(0)",
-		"cache_size(-65536)",
 		"temp_store(MEMORY)",
 		"mmap_size(1073741824)",
 	}
@@ -123,7 +122,11 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		return "file:" + db.path + "?" + q.Encode()
 	}
 	var err error
-	if db.w, err = sql.Open("sqlite", dsn("immediate", "wal_autocheckpoint(10000)")); err != nil {
+	// The writer's page cache is kept small: SQLite scans the whole cache
+	// at the end of every write transaction (pcache1 truncation), which at
+	// 64 MiB cost more than the cache saved; 16 MiB measured best for
+	// batches of 1,000 objects into stores of up to a million.
+	if db.w, err = sql.Open("sqlite", dsn("immediate", "cache_size(-16384)", "wal_autocheckpoint(10000)")); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
 	db.w.SetMaxOpenConns(1)
@@ -138,7 +141,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if readers <= 0 {
 		readers = max(4, runtime.GOMAXPROCS(0))
 	}
-	if db.r, err = sql.Open("sqlite", dsn("deferred", "query_only(1)")); err != nil {
+	if db.r, err = sql.Open("sqlite", dsn("deferred", "cache_size(-65536)", "query_only(1)")); err != nil {
 		db.w.Close()
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}

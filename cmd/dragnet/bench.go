@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -37,9 +39,10 @@ func (m *Main) runBench(ctx context.Context, args []string) error {
 type taxiiBenchResult struct {
 	Objects           int     `json:"objects"`
 	Store             string  `json:"store"`
+	Nodes             int     `json:"nodes"`
 	AddObjectsPerSec  float64 `json:"add_objects_per_sec"`
 	AddSeconds        float64 `json:"add_seconds"`
-	AddCPUSeconds     float64 `json:"add_cpu_seconds"` // user+system CPU of the process (server and client)
+	AddCPUSeconds     float64 `json:"add_cpu_seconds"` // user+system CPU of the process (servers and clients)
 	PageObjectsPerSec float64 `json:"page_objects_per_sec"`
 	PageSeconds       float64 `json:"page_seconds"`
 	PageCPUSeconds    float64 `json:"page_cpu_seconds"`
@@ -50,14 +53,24 @@ type taxiiBenchResult struct {
 	PeakRSSBytes      int64   `json:"peak_rss_bytes"`
 }
 
+// benchNode is one TAXII server on its own store handle (its own
+// connection pool, as a separate process would have) and a client of it.
+type benchNode struct {
+	st  dragnet.Store
+	srv *http.Server
+	tx  *taxii.Server
+	c   *taxii.Client
+}
+
 func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("bench taxii", "[--objects N] [--data DIR | --db postgres://…]")
+	fs := m.newFlagSet("bench taxii", "[--objects N] [--data DIR | --db postgres://… [--nodes N]]")
 	var sf storeFlags
 	sf.register(fs)
 	n := fs.Int("objects", 1_000_000, "indicators to add, page through and read")
 	batch := fs.Int("batch", 1000, "indicators per posted envelope")
 	pageSize := fs.Int("page", 1000, "objects per page when paging")
 	gets := fs.Int("gets", 10000, "random get-object requests")
+	nodes := fs.Int("nodes", 1, "servers on one PostgreSQL database (--db only); adds and pages are split across them")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -65,8 +78,11 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *n < 1 || *batch < 1 || *pageSize < 1 || *gets < 0 {
-		return dragnet.Errorf(dragnet.EINVALID, "--objects, --batch and --page must be positive, --gets not negative")
+	if *n < 1 || *batch < 1 || *pageSize < 1 || *gets < 0 || *nodes < 1 {
+		return dragnet.Errorf(dragnet.EINVALID, "--objects, --batch, --page and --nodes must be positive, --gets not negative")
+	}
+	if *nodes > 1 && sf.db == "" {
+		return dragnet.Errorf(dragnet.EINVALID, "--nodes needs --db postgres://…: nodes share one PostgreSQL database")
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -91,14 +107,19 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 	if sf.db != "" {
 		storeName = "postgres"
 	}
-	st, err := m.openStore(ctx, sf)
-	if err != nil {
-		return err
+	ns := make([]*benchNode, *nodes)
+	for i := range ns {
+		st, err := m.openStore(ctx, sf)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		ns[i] = &benchNode{st: st}
 	}
-	defer st.Close()
 
 	// A fresh organisation per run, so that runs on one store do not meet.
 	sys := dragnet.SystemContext(ctx)
+	st := ns[0].st
 	if _, _, _, err := st.EnsureOperator(sys, "operator", dragnet.CountryInternational); err != nil {
 		return fmt.Errorf("creating the operator organisation: %w", err)
 	}
@@ -113,94 +134,114 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 		return err
 	}
 
-	a := auth.New(st, auth.Options{Logger: m.Logger, RequestsPerSecond: 1e9})
-	tx := taxii.NewServer(st, a, taxii.Config{Logger: m.Logger})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: tx, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer func() {
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-		tx.Close(sctx)
-	}()
-
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 10 * time.Minute}
-	c, err := taxii.NewClient("http://"+ln.Addr().String(), taxii.ClientOptions{HTTPClient: hc, User: org.Name, Token: secret})
-	if err != nil {
-		return err
+	for _, nd := range ns {
+		a := auth.New(nd.st, auth.Options{Logger: m.Logger, RequestsPerSecond: 1e9})
+		nd.tx = taxii.NewServer(nd.st, a, taxii.Config{Logger: m.Logger})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		nd.srv = &http.Server{Handler: nd.tx, ReadHeaderTimeout: 10 * time.Second}
+		go nd.srv.Serve(ln)
+		defer func(nd *benchNode) {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			nd.srv.Shutdown(sctx)
+			nd.tx.Close(sctx)
+		}(nd)
+		hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 8}, Timeout: 10 * time.Minute}
+		if nd.c, err = taxii.NewClient("http://"+ln.Addr().String(), taxii.ClientOptions{HTTPClient: hc, User: org.Name, Token: secret}); err != nil {
+			return err
+		}
 	}
 	coll := dragnet.CommunityCollectionID
-	res := taxiiBenchResult{Objects: *n, Store: storeName, Gets: *gets}
+	res := taxiiBenchResult{Objects: *n, Store: storeName, Nodes: *nodes, Gets: *gets}
 
-	// Add: envelopes of --batch indicators, one after another; the server
-	// answers 202 once an envelope is validated and stores it meanwhile.
-	m.Logger.Info("bench taxii: adding", "objects", *n, "batch", *batch)
+	// Add: envelopes of --batch indicators; envelope k goes to node k mod
+	// --nodes, each node's envelopes one after another, the nodes at once.
+	// A server answers 202 once an envelope is validated and stores it
+	// meanwhile; the phase ends when every status is complete.
+	m.Logger.Info("bench taxii: adding", "objects", *n, "batch", *batch, "nodes", *nodes)
 	start, cpu := time.Now(), cpuTime()
-	var statuses []string
-	var env bytes.Buffer
-	for i := 0; i < *n; i += *batch {
-		env.Reset()
-		env.WriteString(`{"objects":[`)
-		for j := i; j < min(i+*batch, *n); j++ {
-			if j > i {
-				env.WriteByte(',')
+	err = eachNode(ns, func(k int, nd *benchNode) error {
+		var statuses []string
+		var env bytes.Buffer
+		for i := k * *batch; i < *n; i += *batch * len(ns) {
+			env.Reset()
+			env.WriteString(`{"objects":[`)
+			for j := i; j < min(i+*batch, *n); j++ {
+				if j > i {
+					env.WriteByte(',')
+				}
+				env.Write(benchIndicator(j))
 			}
-			env.Write(benchIndicator(j))
+			env.WriteString(`]}`)
+			s, err := nd.c.AddEnvelope(ctx, coll, env.Bytes())
+			if err != nil {
+				return fmt.Errorf("adding objects %d-%d: %w", i, i+*batch-1, err)
+			}
+			if s.FailureCount > 0 {
+				return fmt.Errorf("adding objects %d-%d: %d failed, first: %s", i, i+*batch-1, s.FailureCount, s.Failures[0].Message)
+			}
+			statuses = append(statuses, s.ID)
 		}
-		env.WriteString(`]}`)
-		s, err := c.AddEnvelope(ctx, coll, env.Bytes())
-		if err != nil {
-			return fmt.Errorf("adding objects %d-%d: %w", i, i+*batch-1, err)
+		for _, id := range statuses {
+			s, err := nd.c.WaitStatus(ctx, id, 20*time.Millisecond)
+			if err != nil {
+				return fmt.Errorf("waiting for status %s: %w", id, err)
+			}
+			if s.SuccessCount != s.TotalCount {
+				return fmt.Errorf("status %s: %d of %d objects stored", id, s.SuccessCount, s.TotalCount)
+			}
 		}
-		if s.FailureCount > 0 {
-			return fmt.Errorf("adding objects %d-%d: %d failed, first: %s", i, i+*batch-1, s.FailureCount, s.Failures[0].Message)
-		}
-		statuses = append(statuses, s.ID)
-	}
-	for _, id := range statuses {
-		s, err := c.WaitStatus(ctx, id, 20*time.Millisecond)
-		if err != nil {
-			return fmt.Errorf("waiting for status %s: %w", id, err)
-		}
-		if s.SuccessCount != s.TotalCount {
-			return fmt.Errorf("status %s: %d of %d objects stored", id, s.SuccessCount, s.TotalCount)
-		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	el := time.Since(start)
 	res.AddSeconds = el.Seconds()
 	res.AddCPUSeconds = (cpuTime() - cpu).Seconds()
 	res.AddObjectsPerSec = float64(*n) / el.Seconds()
 
-	// Page through the whole collection.
-	m.Logger.Info("bench taxii: paging", "page", *pageSize)
+	// Page through the whole collection. With several nodes, each pages
+	// through all of it at once with the others, and the figure is the
+	// objects served per second by all of them together.
+	m.Logger.Info("bench taxii: paging", "page", *pageSize, "nodes", *nodes)
 	start, cpu = time.Now(), cpuTime()
-	_, err = c.GetObjects(ctx, coll, taxii.Query{Limit: *pageSize}, func(p *taxii.Page) error {
-		res.PagedObjects += len(p.Objects)
+	paged := make([]int, len(ns))
+	err = eachNode(ns, func(k int, nd *benchNode) error {
+		_, err := nd.c.GetObjects(ctx, coll, taxii.Query{Limit: *pageSize}, func(p *taxii.Page) error {
+			paged[k] += len(p.Objects)
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("paging through node %d: %w", k, err)
+		}
+		if paged[k] < *n {
+			return fmt.Errorf("paging through node %d read %d objects, want at least %d", k, paged[k], *n)
+		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("paging: %w", err)
+		return err
 	}
 	el = time.Since(start)
+	for _, p := range paged {
+		res.PagedObjects += p
+	}
 	res.PageSeconds = el.Seconds()
 	res.PageCPUSeconds = (cpuTime() - cpu).Seconds()
 	res.PageObjectsPerSec = float64(res.PagedObjects) / el.Seconds()
-	if res.PagedObjects < *n {
-		return fmt.Errorf("paging read %d objects, want at least %d", res.PagedObjects, *n)
-	}
 
-	// Random get-object requests.
+	// Random get-object requests, taking the nodes in turn.
 	m.Logger.Info("bench taxii: get-object", "requests", *gets)
 	lat := make([]time.Duration, 0, *gets)
 	rng := mrand.New(mrand.NewPCG(1, 2))
-	for range *gets {
+	for g := range *gets {
 		id := benchIndicatorID(rng.IntN(*n))
 		t := time.Now()
-		p, err := c.GetObject(ctx, coll, id, taxii.Query{})
+		p, err := ns[g%len(ns)].c.GetObject(ctx, coll, id, taxii.Query{})
 		if err != nil {
 			return fmt.Errorf("getting %s: %w", id, err)
 		}
@@ -220,6 +261,21 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 	out, _ := json.Marshal(res)
 	fmt.Fprintln(m.Stdout, string(out))
 	return nil
+}
+
+// eachNode runs fn for every node at once and returns the first error.
+func eachNode(ns []*benchNode, fn func(k int, nd *benchNode) error) error {
+	errs := make([]error, len(ns))
+	var wg sync.WaitGroup
+	for k, nd := range ns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[k] = fn(k, nd)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // benchIndicatorID is the id of generated indicator i.
