@@ -14,6 +14,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,14 +34,18 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	Key    string    `json:"key"` // the value, actor id or country it is about
 	Detail any       `json:"detail,omitempty"`
+	// Subscription is the subscription the event answers (0: none); its
+	// webhook alone receives it.
+	Subscription int64 `json:"subscription,omitempty"`
 }
 
 // Webhook is where an organisation wants its alerts posted.
 type Webhook struct {
-	OrgID  int64
-	URL    string
-	Secret []byte
-	Kinds  []string // empty: every kind
+	OrgID        int64
+	Subscription int64 // when not 0, only that subscription's events are posted here
+	URL          string
+	Secret       []byte
+	Kinds        []string // empty: every kind
 }
 
 // SignatureHeader carries the signature of a webhook body.
@@ -128,16 +133,32 @@ func NewHub(client *http.Client, log *slog.Logger, now func() time.Time) *Hub {
 // AddWebhook registers a webhook. EINVALID for a URL that is not http(s)
 // or an empty secret.
 func (h *Hub) AddWebhook(w Webhook) error {
-	if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") {
-		return dragnet.Errorf(dragnet.EINVALID, "webhook URL %q is not http(s)", w.URL)
-	}
-	if len(w.Secret) == 0 {
-		return dragnet.Errorf(dragnet.EINVALID, "webhook secret is empty")
+	if err := checkWebhook(w); err != nil {
+		return err
 	}
 	h.mu.Lock()
 	h.webhooks = append(h.webhooks, w)
 	h.mu.Unlock()
 	return nil
+}
+
+// SetWebhooks replaces every registered webhook with ws (the webhooks of
+// the stored subscriptions, say). Invalid ones are left out and reported
+// in the returned error; the valid ones are set all the same.
+func (h *Hub) SetWebhooks(ws []Webhook) error {
+	var keep []Webhook
+	var errs []error
+	for _, w := range ws {
+		if err := checkWebhook(w); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		keep = append(keep, w)
+	}
+	h.mu.Lock()
+	h.webhooks = keep
+	h.mu.Unlock()
+	return errors.Join(errs...)
 }
 
 // Publish delivers e to its organisation's streams (dropping it for a
@@ -154,7 +175,7 @@ func (h *Hub) Publish(ctx context.Context, e Event) error {
 	}
 	var hooks []Webhook
 	for _, w := range h.webhooks {
-		if w.OrgID == e.OrgID && (len(w.Kinds) == 0 || contains(w.Kinds, e.Kind)) {
+		if w.OrgID == e.OrgID && (w.Subscription == 0 || w.Subscription == e.Subscription) && (len(w.Kinds) == 0 || contains(w.Kinds, e.Kind)) {
 			hooks = append(hooks, w)
 		}
 	}
@@ -169,6 +190,16 @@ func (h *Hub) Publish(ctx context.Context, e Event) error {
 		}
 	}
 	return first
+}
+
+func checkWebhook(w Webhook) error {
+	if !strings.HasPrefix(w.URL, "https://") && !strings.HasPrefix(w.URL, "http://") {
+		return dragnet.Errorf(dragnet.EINVALID, "webhook URL %q is not http(s)", w.URL)
+	}
+	if len(w.Secret) == 0 {
+		return dragnet.Errorf(dragnet.EINVALID, "webhook secret is empty")
+	}
+	return nil
 }
 
 func contains(xs []string, x string) bool {
@@ -222,6 +253,9 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, org int64) {
 		delete(h.streams[org], ch)
 		h.mu.Unlock()
 	}()
+	// A stream outlives the server's write timeout, which is for
+	// ordinary answers.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)

@@ -56,7 +56,7 @@ func (g *Graph) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 		return v.correlateValue(n), nil
 	}
 	c := &Correlation{Key: g.ID(n), Objects: 1}
-	reports := map[int32]*OrgReport{}
+	reports := map[int64]*OrgReport{}
 	v.addReports(reports, n, false)
 	v.countSightings(c, reports, n)
 	c.finish(g, reports, 1)
@@ -71,7 +71,7 @@ func (g *Graph) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 func (v *view) correlateValue(n NodeID) *Correlation {
 	g := v.g
 	c := &Correlation{Key: g.ID(n), Popular: v.popular(n)}
-	reports := map[int32]*OrgReport{}
+	reports := map[int64]*OrgReport{}
 	for _, h := range g.edges(n) {
 		if h.kind != KindValue || !v.edgeVisible(h) {
 			continue
@@ -88,34 +88,39 @@ func (v *view) correlateValue(n NodeID) *Correlation {
 }
 
 // addReports adds n's visible submissions to the organisations' reports.
-func (v *view) addReports(reports map[int32]*OrgReport, n NodeID, sighting bool) {
+func (v *view) addReports(reports map[int64]*OrgReport, n NodeID, sighting bool) {
 	g := v.g
 	for _, s := range g.nodeSubs(n) {
-		if !v.aud[s.aud] {
-			continue
+		if v.aud[s.aud] {
+			addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, sighting)
 		}
-		r := reports[s.org]
-		if r == nil {
-			r = &OrgReport{OrgID: g.orgs[s.org], Country: g.countries[s.org], First: time.Unix(s.first, 0).UTC(), Last: time.Unix(s.last, 0).UTC()}
-			reports[s.org] = r
-		}
-		if sighting {
-			r.Sightings++
-		} else {
-			r.Objects++
-		}
-		if f := time.Unix(s.first, 0).UTC(); f.Before(r.First) {
-			r.First = f
-		}
-		if l := time.Unix(s.last, 0).UTC(); l.After(r.Last) {
-			r.Last = l
-		}
+	}
+}
+
+// addReport adds one submission (first and last seen in Unix seconds) to
+// its organisation's report.
+func addReport(reports map[int64]*OrgReport, org int64, country string, first, last int64, sighting bool) {
+	r := reports[org]
+	if r == nil {
+		r = &OrgReport{OrgID: org, Country: country, First: time.Unix(first, 0).UTC(), Last: time.Unix(last, 0).UTC()}
+		reports[org] = r
+	}
+	if sighting {
+		r.Sightings++
+	} else {
+		r.Objects++
+	}
+	if f := time.Unix(first, 0).UTC(); f.Before(r.First) {
+		r.First = f
+	}
+	if l := time.Unix(last, 0).UTC(); l.After(r.Last) {
+		r.Last = l
 	}
 }
 
 // countSightings counts the visible sightings of n and observations
 // naming it, and adds the sighting organisations to the reports.
-func (v *view) countSightings(c *Correlation, reports map[int32]*OrgReport, n NodeID) {
+func (v *view) countSightings(c *Correlation, reports map[int64]*OrgReport, n NodeID) {
 	g := v.g
 	for _, h := range g.edges(n) {
 		if h.dir != dirIn || h.kind != KindRef || !v.edgeVisible(h) {
@@ -131,7 +136,7 @@ func (v *view) countSightings(c *Correlation, reports map[int32]*OrgReport, n No
 	}
 }
 
-func (c *Correlation) finish(g *Graph, reports map[int32]*OrgReport, carriers int) {
+func (c *Correlation) finish(g *Graph, reports map[int64]*OrgReport, carriers int) {
 	countries := map[string]bool{}
 	for _, r := range reports {
 		c.Reports = append(c.Reports, *r)

@@ -24,10 +24,11 @@ import (
 //	GET correlate/{key...}          (a value "kind:value", an address, or a STIX id)
 //	GET correlate?since=TIME        (cross-border correlations since TIME)
 type Handler struct {
-	graph  func() *Graph
-	access func(context.Context) (*dragnet.Access, error)
-	log    *slog.Logger
-	mux    *http.ServeMux
+	graph       func() *Graph
+	correlateFn func(a *dragnet.Access, key string) (*Correlation, error) // nil: the graph's
+	access      func(context.Context) (*dragnet.Access, error)
+	log         *slog.Logger
+	mux         *http.ServeMux
 }
 
 // NewHandler returns the API over the graph current returns (nil while
@@ -48,6 +49,14 @@ func NewHandler(current func() *Graph, access func(context.Context) (*dragnet.Ac
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// WithCorrelate makes GET correlate/{key} answer through fn (Live.Correlate,
+// which sees submissions made since the last build) instead of the graph
+// alone, and returns h.
+func (h *Handler) WithCorrelate(fn func(a *dragnet.Access, key string) (*Correlation, error)) *Handler {
+	h.correlateFn = fn
+	return h
+}
 
 type graphHandler func(w http.ResponseWriter, r *http.Request, g *Graph, a *dragnet.Access) error
 
@@ -133,7 +142,11 @@ func (h *Handler) clusters(w http.ResponseWriter, r *http.Request, g *Graph, a *
 }
 
 func (h *Handler) correlate(w http.ResponseWriter, r *http.Request, g *Graph, a *dragnet.Access) error {
-	c, err := g.Correlate(a, r.PathValue("key"))
+	correlate := g.Correlate
+	if h.correlateFn != nil {
+		correlate = h.correlateFn
+	}
+	c, err := correlate(a, r.PathValue("key"))
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/alert"
 	"github.com/dragnet-intel/dragnet/auth"
+	"github.com/dragnet-intel/dragnet/enrich"
 	"github.com/dragnet-intel/dragnet/export"
 	"github.com/dragnet-intel/dragnet/feed/warninglist"
 	"github.com/dragnet-intel/dragnet/graph"
@@ -33,6 +36,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	maxBody := fs.Int64("max-content-length", 100<<20, "largest request body accepted, in bytes")
 	rate := fs.Float64("rate", 200, "requests per second allowed per token")
 	graphEvery := fs.Duration("graph-refresh", 30*time.Second, "how often the correlation graph is rebuilt from the store")
+	geoCountry := fs.String("geoip-country", "", "GeoLite2-format country database (.mmdb): addresses get their country in correlations and alerts")
+	geoASN := fs.String("geoip-asn", "", "GeoLite2-format ASN database (.mmdb): addresses get their autonomous system")
 	wlDir := fs.String("warninglists", "", "folder of MISP warninglists whose values never match (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -105,15 +110,71 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}()
 	}
 
+	gopts := graph.Options{Popular: popular}
+	if *geoCountry != "" || *geoASN != "" {
+		e, err := enrich.Open(*geoCountry, *geoASN)
+		if err != nil {
+			return dragnet.Errorf(dragnet.EINVALID, "%v", err)
+		}
+		// The databases stay open for the life of the process: the
+		// graph, alerts and enrichment look addresses up until they stop.
+		gopts.Locate = func(a netip.Addr) (graph.Location, bool) {
+			info, ok := e.Lookup(a)
+			return graph.Location{Country: info.Country, ASN: info.ASN, ASOrg: info.ASOrg}, ok
+		}
+		// Addresses members publish get their country and autonomous
+		// system stored beside them, as STIX, in the same audience and
+		// under the same TLP (see enrich.Publisher).
+		if es, ok := st.(enrich.Store); ok {
+			pub := enrich.NewPublisher(es, e.Lookup, op, m.Logger)
+			if err := pub.Start(dragnet.SystemContext(ctx)); err != nil {
+				return fmt.Errorf("starting enrichment: %w", err)
+			}
+			var wake <-chan dragnet.Change
+			if n, ok := st.(dragnet.ChangeNotifier); ok {
+				wake = n.Changes(ctx)
+			}
+			go pub.Run(dragnet.SystemContext(ctx), time.Second, wake)
+		}
+	}
+
 	// The correlation graph is rebuilt from the store in the background;
 	// its API answers 503 until the first build is done.
+	var live *graph.Live
 	if scanner, ok := st.(dragnet.ObjectScanner); ok {
-		live := graph.NewLive(scanner, st.ListOrgs, graph.Options{Popular: popular}, m.Logger)
+		live = graph.NewLive(scanner, st.ListOrgs, gopts, m.Logger)
 		go live.Run(dragnet.SystemContext(ctx), *graphEvery)
-		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).ServeHTTP)
+		// Correlation takes in new submissions as they are committed,
+		// without waiting for the next rebuild.
+		var wake <-chan dragnet.Change
+		if n, ok := st.(dragnet.ChangeNotifier); ok {
+			wake = n.Changes(ctx)
+		}
+		go live.Follow(dragnet.SystemContext(ctx), time.Second, wake)
+		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).WithCorrelate(live.Correlate).ServeHTTP)
 		for _, p := range []string{"/api/v1/graph/", "/api/v1/correlate", "/api/v1/correlate/"} {
 			mux.Handle(p, gh)
 		}
+	}
+
+	// Alerts follow what is published and tell each subscribing member,
+	// through its own Access, by its event stream and webhooks.
+	if src, ok := st.(alert.Source); ok {
+		hub := alert.NewHub(nil, m.Logger, nil)
+		wopts := alert.WatchOptions{Logger: m.Logger, Locate: gopts.Locate}
+		if live != nil {
+			wopts.Correlator, wopts.Sync = live, live.CatchUp
+		}
+		watcher := alert.NewWatcher(src, hub, wopts)
+		if err := watcher.Start(dragnet.SystemContext(ctx)); err != nil {
+			return fmt.Errorf("starting alerts: %w", err)
+		}
+		var wake <-chan dragnet.Change
+		if n, ok := st.(dragnet.ChangeNotifier); ok {
+			wake = n.Changes(ctx)
+		}
+		go watcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
+		mux.Handle("/api/v1/alerts/", web.Authed(a, m.Logger, alert.NewHandler(src, hub, watcher.Reload, m.Logger).ServeHTTP))
 	}
 
 	ln, err := net.Listen("tcp", *addr)
