@@ -1,6 +1,8 @@
 package dragnet
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"time"
 	"unicode"
@@ -35,7 +37,17 @@ type Org struct {
 	Identity string // the STIX identity id that stands for this organisation
 	Operator bool   // the hub's operator organisation, created on first start
 	Created  time.Time
+	// IDKey is a secret of the hub, random per organisation and never
+	// shown: it keys the deterministic ids the hub derives for this
+	// organisation's objects (feed entries, sightings), so that no one
+	// else can compute them and probe, by submitting one, whether the
+	// organisation holds it. See IDScope.
+	IDKey string `json:"-"`
 }
+
+// IDScope is what the deterministic ids of the organisation's objects are
+// derived from: its identity and its IDKey.
+func (o *Org) IDScope() string { return o.Identity + "\x1f" + o.IDKey }
 
 // Validate checks the organisation's name, country and kind and normalises
 // the country to upper case. Errors are EINVALID and name the field.
@@ -103,3 +115,23 @@ const iso3166 = " AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF
 	" MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW" +
 	" SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ" +
 	" UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW "
+
+// NewIDKey returns a new random IDKey.
+func NewIDKey() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("dragnet: crypto/rand failed: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ForViewer returns o as p may see it: without the IDKey unless p is the
+// system or o itself. Stores return organisations through it.
+func (o *Org) ForViewer(p Principal) *Org {
+	if p.System || (p.Org != nil && p.Org.ID == o.ID) {
+		return o
+	}
+	c := *o
+	c.IDKey = ""
+	return &c
+}

@@ -19,8 +19,10 @@ type Checker interface {
 // only; one Builder may be shared by the decoders of a run.
 type Builder struct {
 	// Scope distinguishes who ingests: the ingesting organisation's
-	// identity id. Two members loading the same public feed get different
-	// ids, so neither versions the other's objects.
+	// dragnet.Org.IDScope (its identity and secret IDKey). Two members
+	// loading the same public feed get different ids, so neither versions
+	// the other's objects, and no one else can compute a member's ids to
+	// probe whether it holds an entry.
 	Scope string
 	// Source names the input (feed name, URL or file name). Ids are derived
 	// from (Scope, Source, entry key).

@@ -149,7 +149,7 @@ func TestGoneMISPFeed(t *testing.T) {
 	if sum.Objects.Updated != wantGone+2 {
 		t.Errorf("second pull stored %d new versions, want %d", sum.Objects.Updated, wantGone+2)
 	}
-	b := &feed.Builder{Scope: org.Identity, Source: misp.Source}
+	b := &feed.Builder{Scope: org.IDScope(), Source: misp.Source}
 	ind := latestRaw(t, db, ctx, coll, b.ID("indicator", "attribute:"+dropped["uuid"].(string)))
 	if ind["valid_until"] != "2026-09-01T10:00:00.000Z" || ind["revoked"] == true {
 		t.Errorf("removed attribute: %v", ind)
@@ -235,7 +235,7 @@ func TestGoneMISPEvent(t *testing.T) {
 	if sum.Outcomes[feed.Revoked] != 2 || sum.Outcomes[feed.Unchanged] != n-2 || sum.Entries != n {
 		t.Fatalf("second pull: %s", sum)
 	}
-	b := &feed.Builder{Scope: org.Identity, Source: misp.Source}
+	b := &feed.Builder{Scope: org.IDScope(), Source: misp.Source}
 	for _, uuid := range []string{"9d1f3c56-4a7e-4b8e-9c1a-2f5e6d7c8b90", "0b7c5d2e-3f4a-4c6b-8d9e-1a2b3c4d5e6f"} {
 		if ind := latestRaw(t, db, ctx, coll, b.ID("indicator", "attribute:"+uuid)); ind["revoked"] != true {
 			t.Errorf("attribute %s: %v", uuid, ind)

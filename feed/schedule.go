@@ -306,7 +306,7 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 		return nil, nil, err
 	}
 	octx := dragnet.OrgContext(ctx, org, dragnet.RoleWrite)
-	b := &Builder{Scope: org.Identity, Source: f.Name, Now: s.opt.Now().UTC().Truncate(time.Millisecond), Warninglists: s.opt.Warninglists}
+	b := &Builder{Scope: org.IDScope(), Source: f.Name, Now: s.opt.Now().UTC().Truncate(time.Millisecond), Warninglists: s.opt.Warninglists}
 	if f.TLP != dragnet.TLPNone {
 		b.Markings = []string{dragnet.MarkingOfTLP(f.TLP)}
 	}

@@ -113,7 +113,7 @@ func TestSightings(t *testing.T) {
 			t.Fatalf("run %d: Write = %d, %v", run, k, err)
 		}
 	}
-	sid := match.SightingID(id(1), w.b.Identity)
+	sid := match.SightingID(id(1), w.b.IDScope())
 	page, err := w.st.Objects(ctx, own, dragnet.Filter{IDs: []string{sid}, Versions: []string{"all"}}, true)
 	if err != nil || len(page.Objects) != 2 {
 		t.Fatalf("versions of %s: %v, %v", sid, page, err)

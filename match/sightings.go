@@ -51,13 +51,14 @@ func (s *Sightings) Add(r Result, t time.Time) {
 func (s *Sightings) Len() int { return len(s.seen) }
 
 // SightingID returns the id of the sighting of indicator by the member
-// whose STIX identity is identity: a UUIDv5, so that every run and node
-// names the same sighting.
-func SightingID(indicator, identity string) string {
+// whose IDScope is scope: a UUIDv5, so that every run and node names the
+// same sighting, and no other member can compute it (the scope holds the
+// member's secret IDKey) to probe whether the member sighted indicator.
+func SightingID(indicator, scope string) string {
 	ns := [16]byte{0x6b, 0xa7, 0xb8, 0x14, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8} // RFC 9562 URL namespace
 	h := sha1.New()
 	h.Write(ns[:])
-	h.Write([]byte("dragnet:sighting:" + indicator + "|" + identity))
+	h.Write([]byte("dragnet:sighting:" + indicator + "|" + scope))
 	var u [16]byte
 	copy(u[:], h.Sum(nil))
 	u[6] = u[6]&0x0f | 0x50
@@ -88,7 +89,7 @@ func (s *Sightings) Write(ctx context.Context, st dragnet.Store, org *dragnet.Or
 	var subs []*dragnet.Submission
 	for _, ind := range ids {
 		g := s.seen[ind]
-		sid := SightingID(ind, org.Identity)
+		sid := SightingID(ind, org.IDScope())
 		cur := sightingJSON{Created: stix.FormatTimestamp(now)}
 		count, first, last := g.count, g.first, g.last
 		page, err := st.Objects(ctx, collectionID, dragnet.Filter{IDs: []string{sid}}, true)

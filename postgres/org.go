@@ -52,9 +52,10 @@ func (db *DB) createOrg(ctx context.Context, tx pgx.Tx, o *dragnet.Org) error {
 	now := db.now().UTC().Truncate(time.Millisecond)
 	o.Created = now
 	o.Identity = "identity--" + newUUID()
-	err := tx.QueryRow(ctx, `INSERT INTO orgs (name, country, kind, identity, operator, created)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		o.Name, o.Country, string(o.Kind), o.Identity, o.Operator, now).Scan(&o.ID)
+	o.IDKey = dragnet.NewIDKey()
+	err := tx.QueryRow(ctx, `INSERT INTO orgs (name, country, kind, identity, operator, created, id_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		o.Name, o.Country, string(o.Kind), o.Identity, o.Operator, now, o.IDKey).Scan(&o.ID)
 	if err != nil {
 		if isUnique(err) && o.Operator {
 			return dragnet.Errorf(dragnet.ECONFLICT, "an operator organisation exists already")
@@ -121,12 +122,12 @@ func claimName(ctx context.Context, tx pgx.Tx, name string) error {
 	return nil
 }
 
-const orgCols = `id, name, country, kind, identity, operator, created`
+const orgCols = `id, name, country, kind, identity, operator, created, id_key`
 
 func scanOrg(row pgx.Row) (*dragnet.Org, error) {
 	var o dragnet.Org
 	var kind string
-	if err := row.Scan(&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &o.Created); err != nil {
+	if err := row.Scan(&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &o.Created, &o.IDKey); err != nil {
 		return nil, err
 	}
 	o.Kind = dragnet.OrgKind(kind)
@@ -136,7 +137,8 @@ func scanOrg(row pgx.Row) (*dragnet.Org, error) {
 
 // FindOrg returns the organisation by name, ENOTFOUND if none.
 func (db *DB) FindOrg(ctx context.Context, name string) (*dragnet.Org, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
 	o, err := scanOrg(db.pool.QueryRow(ctx, `SELECT `+orgCols+` FROM orgs WHERE name = $1`, name))
@@ -146,12 +148,13 @@ func (db *DB) FindOrg(ctx context.Context, name string) (*dragnet.Org, error) {
 	if err != nil {
 		return nil, fmt.Errorf("finding organisation: %w", err)
 	}
-	return o, nil
+	return o.ForViewer(p), nil
 }
 
 // ListOrgs returns all organisations ordered by name.
 func (db *DB) ListOrgs(ctx context.Context) ([]*dragnet.Org, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := db.pool.Query(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY name`)
@@ -165,7 +168,7 @@ func (db *DB) ListOrgs(ctx context.Context) ([]*dragnet.Org, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listing organisations: %w", err)
 		}
-		orgs = append(orgs, o)
+		orgs = append(orgs, o.ForViewer(p))
 	}
 	return orgs, rows.Err()
 }

@@ -79,12 +79,12 @@ func (db *DB) Authenticate(ctx context.Context, orgName, secret string) (dragnet
 	var t dragnet.Token
 	var role string
 	var expires, revoked, lastUsed *time.Time
-	row := db.pool.QueryRow(ctx, `SELECT t.id, t.role, t.hash, t.expires, t.revoked, t.last_used, o.id, o.name, o.country, o.kind, o.identity, o.operator, o.created
+	row := db.pool.QueryRow(ctx, `SELECT t.id, t.role, t.hash, t.expires, t.revoked, t.last_used, o.id, o.name, o.country, o.kind, o.identity, o.operator, o.created, o.id_key
 		FROM tokens t JOIN orgs o ON o.id = t.org_id WHERE t.hash = $1`, hash)
 	var o dragnet.Org
 	var kind string
 	err := row.Scan(&t.ID, &role, &t.Hash, &expires, &revoked, &lastUsed,
-		&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &o.Created)
+		&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &o.Created, &o.IDKey)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return dragnet.Principal{}, denied
 	}

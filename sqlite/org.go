@@ -12,13 +12,13 @@ import (
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
-const orgCols = `id, name, country, kind, identity, operator, created`
+const orgCols = `id, name, country, kind, identity, operator, created, id_key`
 
 func scanOrg(sc interface{ Scan(...any) error }) (*dragnet.Org, error) {
 	var o dragnet.Org
 	var kind string
 	var created int64
-	if err := sc.Scan(&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &created); err != nil {
+	if err := sc.Scan(&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &created, &o.IDKey); err != nil {
 		return nil, err
 	}
 	o.Kind = dragnet.OrgKind(kind)
@@ -65,8 +65,9 @@ func createOrgTx(ctx context.Context, w *wtx, o *dragnet.Org) error {
 	}
 	created := w.db.now().UTC().Truncate(time.Millisecond)
 	identity := "identity--" + newUUID()
-	res, err := w.ExecContext(ctx, `INSERT INTO orgs (name, country, kind, identity, operator, created) VALUES (?, ?, ?, ?, ?, ?)`,
-		o.Name, o.Country, string(o.Kind), identity, o.Operator, micros(created))
+	idKey := dragnet.NewIDKey()
+	res, err := w.ExecContext(ctx, `INSERT INTO orgs (name, country, kind, identity, operator, created, id_key) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		o.Name, o.Country, string(o.Kind), identity, o.Operator, micros(created), idKey)
 	if err != nil {
 		return fmt.Errorf("creating organisation: %w", err)
 	}
@@ -97,7 +98,7 @@ func createOrgTx(ctx context.Context, w *wtx, o *dragnet.Org) error {
 	}); err != nil {
 		return err
 	}
-	o.ID, o.Identity, o.Created = id, identity, created
+	o.ID, o.Identity, o.Created, o.IDKey = id, identity, created, idKey
 	w.note(dragnet.Change{Kind: dragnet.ChangeAccess})
 	return nil
 }
@@ -116,10 +117,15 @@ func nameTaken(ctx context.Context, q querier, name string) (bool, error) {
 // FindOrg returns the organisation by name; ENOTFOUND if none. Any
 // authenticated principal may look organisations up.
 func (db *DB) FindOrg(ctx context.Context, name string) (*dragnet.Org, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return findOrg(ctx, db.rd, name)
+	o, err := findOrg(ctx, db.rd, name)
+	if err != nil {
+		return nil, err
+	}
+	return o.ForViewer(p), nil
 }
 
 func findOrg(ctx context.Context, q querier, name string) (*dragnet.Org, error) {
@@ -135,7 +141,8 @@ func findOrg(ctx context.Context, q querier, name string) (*dragnet.Org, error) 
 
 // ListOrgs returns all organisations ordered by name.
 func (db *DB) ListOrgs(ctx context.Context) ([]*dragnet.Org, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := db.rd.QueryContext(ctx, `SELECT `+orgCols+` FROM orgs ORDER BY name`)
@@ -149,7 +156,7 @@ func (db *DB) ListOrgs(ctx context.Context) ([]*dragnet.Org, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		out = append(out, o.ForViewer(p))
 	}
 	return out, rows.Err()
 }

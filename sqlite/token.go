@@ -90,7 +90,7 @@ func (db *DB) Authenticate(ctx context.Context, org, secret string) (dragnet.Pri
 	var kind string
 	var orgCreated int64
 	err := row.Scan(&t.ID, &role, &t.Label, &t.Hash, &created, &expires, &revoked, &lastUsed,
-		&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &orgCreated)
+		&o.ID, &o.Name, &o.Country, &kind, &o.Identity, &o.Operator, &orgCreated, &o.IDKey)
 	if errors.Is(err, sql.ErrNoRows) {
 		return dragnet.Principal{}, denied
 	}

@@ -63,11 +63,24 @@ func testOrgs(t *testing.T, e *env) {
 	if err != nil || got.ID != a.ID || got.Identity != a.Identity || got.Kind != dragnet.KindLawEnforcement || got.Country != "NL" {
 		t.Errorf("FindOrg = %+v, %v", got, err)
 	}
+	// The secret that keys an organisation's deterministic ids: random,
+	// one per organisation, known to the system and the organisation only.
+	if len(a.IDKey) < 32 || a.IDKey == b.IDKey || got.IDKey != "" {
+		t.Errorf("id keys: %q and %q; another member sees %q", a.IDKey, b.IDKey, got.IDKey)
+	}
+	if own, err := e.s.FindOrg(as(a), "Politie"); err != nil || own.IDKey != a.IDKey {
+		t.Errorf("own id key: %+v, %v", own, err)
+	}
+	if sys, err := e.s.FindOrg(e.sys, "Politie"); err != nil || sys.IDKey != a.IDKey {
+		t.Errorf("id key to the system: %+v, %v", sys, err)
+	}
 	_, err = e.s.FindOrg(as(b), "nobody")
 	wantCode(t, "FindOrg unknown", err, dragnet.ENOTFOUND)
 	list, err := e.s.ListOrgs(as(b))
 	if err != nil || len(list) != 2 || list[0].Name != "BSI" || list[1].Name != "Politie" {
 		t.Errorf("ListOrgs = %v, %v", list, err)
+	} else if list[0].IDKey != b.IDKey || list[1].IDKey != "" {
+		t.Errorf("ListOrgs to BSI shows id keys %q and %q", list[0].IDKey, list[1].IDKey)
 	}
 
 	// The identity is published to the community, owned by the org.

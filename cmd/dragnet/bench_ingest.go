@@ -154,7 +154,7 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 			coll = c.CollectionID
 		}
 	}
-	b.Scope = org.Identity
+	b.Scope = org.IDScope()
 	p := &feed.Pipeline{Store: db, Collection: coll, Batch: batch}
 	start, cpu = time.Now(), cpuSeconds()
 	sum, err := p.Run(octx, dec, bytes.NewReader(data), b, source)

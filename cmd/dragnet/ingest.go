@@ -148,7 +148,7 @@ func (m *Main) ingestTarget(ctx context.Context, st dragnet.Store, f *ingestFlag
 
 // builder makes the run's Builder.
 func (m *Main) builder(f *ingestFlags, org *dragnet.Org) (*feed.Builder, error) {
-	b := &feed.Builder{Scope: org.Identity, Source: f.source, IndicateWarninglisted: f.indicateWL}
+	b := &feed.Builder{Scope: org.IDScope(), Source: f.source, IndicateWarninglisted: f.indicateWL}
 	if f.tlp != "" {
 		l, err := dragnet.ParseTLP(f.tlp)
 		if err != nil {
