@@ -76,6 +76,7 @@ type Options struct {
 type DB struct {
 	path string
 	w    *sql.DB // the single writer
+	ws   writerStmts
 	r    *sql.DB // readers
 	rd   *reader // prepared statements on r
 	log  *slog.Logger
@@ -133,6 +134,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	db.w.SetMaxIdleConns(1)
 	db.w.SetConnMaxLifetime(0)
 	db.w.SetConnMaxIdleTime(0)
+	db.ws = writerStmts{db: db.w, stmts: map[string]*sql.Stmt{}}
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
 		return nil, err
@@ -160,7 +162,7 @@ func (db *DB) Close() error {
 	default:
 		close(db.closed)
 	}
-	return errors.Join(db.rd.close(), db.r.Close(), db.w.Close())
+	return errors.Join(db.rd.close(), db.ws.close(), db.r.Close(), db.w.Close())
 }
 
 // Path returns the database file's path.

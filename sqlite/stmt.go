@@ -77,3 +77,58 @@ func (r *reader) close() error {
 	r.stmts = map[string]*sql.Stmt{}
 	return errors.Join(errs...)
 }
+
+// writerStmts caches statements prepared on the single writer connection,
+// so that a write transaction binds them (sql.Tx.StmtContext reuses a
+// statement already prepared on its connection) instead of parsing its
+// queries again each time.
+type writerStmts struct {
+	db    *sql.DB
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+func (c *writerStmts) get(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stmts[query]
+}
+
+// prepare caches queries, up to maxCachedStatements. It must be called
+// with the writer connection free: preparing on the writer's pool waits
+// for its one connection. A query that fails to prepare is left out (a
+// transaction prepares it again and reports the error).
+func (c *writerStmts) prepare(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		c.mu.Lock()
+		_, ok := c.stmts[q]
+		full := len(c.stmts) >= maxCachedStatements
+		c.mu.Unlock()
+		if ok || full {
+			continue
+		}
+		s, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, ok := c.stmts[q]; ok || c.stmts == nil {
+			s.Close()
+		} else {
+			c.stmts[q] = s
+		}
+		c.mu.Unlock()
+	}
+}
+
+// close closes the cached statements; later prepares are dropped.
+func (c *writerStmts) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, s := range c.stmts {
+		errs = append(errs, s.Close())
+	}
+	c.stmts = nil
+	return errors.Join(errs...)
+}

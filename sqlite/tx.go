@@ -20,20 +20,33 @@ type wtx struct {
 	last  int64 // last date_added allocated; -1 until loaded
 	dirty bool
 	stmts map[string]*sql.Stmt
-	notes []dragnet.Change // announced once the transaction commits
+	// unprepared lists the queries this transaction prepared that the
+	// writer's cache lacks, to be cached after it ends.
+	unprepared []string
+	notes      []dragnet.Change // announced once the transaction commits
 }
 
 // note queues a change notice for after the commit.
 func (w *wtx) note(c dragnet.Change) { w.notes = append(w.notes, c) }
 
-// stmt returns query prepared on the transaction, preparing it once.
+// stmt returns query prepared on the transaction, preparing it once per
+// transaction. A query the writer has prepared before (writerStmts) is
+// bound to the transaction without being parsed again; a new one is
+// prepared on the transaction and queued for the writer's cache, filled
+// once the transaction has released the connection.
 func (w *wtx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if s, ok := w.stmts[query]; ok {
 		return s, nil
 	}
-	s, err := w.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, fmt.Errorf("preparing statement: %w", err)
+	var s *sql.Stmt
+	if ws := w.db.ws.get(query); ws != nil {
+		s = w.StmtContext(ctx, ws)
+	} else {
+		var err error
+		if s, err = w.PrepareContext(ctx, query); err != nil {
+			return nil, fmt.Errorf("preparing statement: %w", err)
+		}
+		w.unprepared = append(w.unprepared, query)
 	}
 	if w.stmts == nil {
 		w.stmts = map[string]*sql.Stmt{}
@@ -98,6 +111,7 @@ func (w *wtx) commit(ctx context.Context) error {
 	if err := w.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	w.db.ws.prepare(ctx, w.unprepared)
 	w.db.ownGen.Store(gen)
 	if w.dirty {
 		w.db.hub.publish(dragnet.Change{Kind: dragnet.ChangeObjects, DateAdded: fromMicros(w.last)})

@@ -73,6 +73,11 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 
 	var objs arena
 	var pendings, failures []dragnet.StatusDetail
+	// The first batch's objects are kept as decoded (their Raw moved into
+	// the arena), so that storing them does not decode them again; later
+	// batches are decoded again when stored, which keeps the memory an
+	// envelope holds bounded by about its size.
+	first := make([]*stix.Object, 0, min(s.cfg.BatchSize, 1024))
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength)
 	err = decodeEnvelope(body, func(i int, raw json.RawMessage) error {
 		o, values, id, err := checkObject(raw)
@@ -81,6 +86,10 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 			return nil
 		}
 		objs.add(raw, values)
+		if len(first) < s.cfg.BatchSize {
+			o.Raw = objs.get(objs.len() - 1)
+			first = append(first, o)
+		}
 		pendings = append(pendings, dragnet.StatusDetail{ID: o.ID, Version: o.Version()})
 		return nil
 	})
@@ -111,16 +120,16 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	started = true
-	go s.storeBatches(dragnet.WithPrincipal(s.base, p), rt.collection, st.ID, &objs)
+	go s.storeBatches(dragnet.WithPrincipal(s.base, p), rt.collection, st.ID, &objs, first)
 	s.writeJSON(w, r, http.StatusAccepted, statusResource(st))
 }
 
 // storeBatches stores the valid objects of one envelope in batches and
-// then releases the envelope's ingest turn. Each object is decoded again
-// from its raw JSON (it was validated on arrival), so that only the raw
-// bytes and the values found on arrival are held while the envelope waits
-// to be stored.
-func (s *Server) storeBatches(ctx context.Context, collection, statusID string, objs *arena) {
+// then releases the envelope's ingest turn. first holds the first objects
+// as decoded on arrival; each later object is decoded again from its raw
+// JSON (it was validated on arrival), so that only the raw bytes and the
+// values found on arrival are held while the envelope waits to be stored.
+func (s *Server) storeBatches(ctx context.Context, collection, statusID string, objs *arena, first []*stix.Object) {
 	defer s.jobs.Done()
 	defer func() { <-s.ingests }()
 	n := s.cfg.BatchSize
@@ -128,6 +137,10 @@ func (s *Server) storeBatches(ctx context.Context, collection, statusID string, 
 	for i := 0; i < objs.len(); i += n {
 		subs = subs[:0]
 		for j := i; j < min(i+n, objs.len()); j++ {
+			if j < len(first) {
+				subs = append(subs, &dragnet.Submission{Object: first[j], Values: objs.values(j)})
+				continue
+			}
 			o, err := stix.Decode(objs.get(j))
 			if err != nil { // cannot happen: it decoded on arrival
 				s.log.Error("decoding a validated object failed", "status", statusID, "err", err)
@@ -143,6 +156,7 @@ func (s *Server) storeBatches(ctx context.Context, collection, statusID string, 
 			return
 		}
 		objs.release(i + n)
+		first = nil
 	}
 }
 
