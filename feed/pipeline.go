@@ -21,8 +21,15 @@ type Store interface {
 	Objects(ctx context.Context, collectionID string, f dragnet.Filter, withRaw bool) (*dragnet.Page, error)
 }
 
-// DefaultBatch is the number of objects stored per transaction.
-const DefaultBatch = 1000
+// DefaultBatch is the number of objects stored per transaction. Large
+// batches pay the store's per-transaction costs (commit, access checks,
+// audit record) over many objects: on SQLite, 10,000 a batch cost about a
+// third less CPU per object than 1,000 in dragnet bench ingest.
+const DefaultBatch = 10000
+
+// lookupChunk is the number of ids asked for in one look-up of stored
+// versions (at most the stores' match[id] limit).
+const lookupChunk = 1000
 
 // Pipeline stores decoded Items into one collection, in batches, as the
 // principal in the context. For each object it looks up the latest stored
@@ -233,8 +240,8 @@ func (p *Pipeline) latest(ctx context.Context, ids []string, mostStored bool) (m
 // versions reads the latest version of each id, with or without its JSON.
 func (p *Pipeline) versions(ctx context.Context, ids []string, withRaw bool) (map[string]*dragnet.StoredObject, error) {
 	out := make(map[string]*dragnet.StoredObject, len(ids))
-	for start := 0; start < len(ids); start += DefaultBatch {
-		chunk := ids[start:min(start+DefaultBatch, len(ids))]
+	for start := 0; start < len(ids); start += lookupChunk {
+		chunk := ids[start:min(start+lookupChunk, len(ids))]
 		f := dragnet.Filter{IDs: chunk, Versions: []string{"last"}, Limit: len(chunk)}
 		for {
 			page, err := p.Store.Objects(ctx, p.Collection, f, withRaw)

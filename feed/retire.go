@@ -50,8 +50,8 @@ func (p *Pipeline) retire(ctx context.Context, ids []string, mode GoneMode, entr
 		return sum, nil
 	}
 	now := p.now().Truncate(time.Millisecond)
-	for start := 0; start < len(ids); start += DefaultBatch {
-		chunk := ids[start:min(start+DefaultBatch, len(ids))]
+	for start := 0; start < len(ids); start += lookupChunk {
+		chunk := ids[start:min(start+lookupChunk, len(ids))]
 		stored, err := p.latest(ctx, chunk, true)
 		if err != nil {
 			return sum, err
