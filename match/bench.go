@@ -180,14 +180,10 @@ func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep
 		ours, base *float64
 	}{{1, &rep.IPv4MissLookupsPerSec, &rep.IPv4MissBaselinePerSec}, {500, &rep.IPv4HitLookupsPerSec, &rep.IPv4HitBaselinePerSec}} {
 		qs := mixed(g, cfg.Queries, m.permille, hitAt, missAt)
+		var bt Batch
 		ours := func(qs []netip.Addr) int {
 			n := 0
-			for _, q := range qs {
-				buf = ix.AppendAddr(buf[:0], q, acc)
-				if len(buf) > 0 {
-					n++
-				}
-			}
+			bt.LookupAddrs(ix, qs, acc, func(int, []Hit) { n++ })
 			return n
 		}
 		base := func(qs []netip.Addr) int {

@@ -65,6 +65,15 @@ func BenchmarkLookup(b *testing.B) {
 				buf = ix.AppendAddr(buf[:0], ips[i%nq], acc)
 			}
 		})
+		b.Run("ipv4batch/"+mix.name, func(b *testing.B) {
+			var bt Batch
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i += batchSize {
+				j := i % nq
+				bt.LookupAddrs(ix, ips[j:j+batchSize], acc, func(int, []Hit) {})
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batchSize), "ns/addr")
+		})
 		doms := mixed(g, nq, mix.permille,
 			func(i int) string { return "www." + g.Domain(int(g.rnd(12, uint64(i), 0)%uint64(nDom))) },
 			g.MissDomain)

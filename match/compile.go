@@ -220,8 +220,8 @@ func (c *compiler) build() *Index {
 	var recs []rec
 	if len(c.cidr) > 0 {
 		slices.SortFunc(c.cidr, func(a, b pendingPrefix) int { return a.pfx.Compare(b.pfx) })
-		ix.cidr = new(bart.Table[uint32])
 		ix.cidr24 = make([]uint64, 1<<24/64)
+		var brs []blockRef
 		for i := 0; i < len(c.cidr); {
 			p := c.cidr[i].pfx
 			start := uint32(len(recs))
@@ -229,14 +229,26 @@ func (c *compiler) build() *Index {
 				recs = append(recs, c.cidr[i].rec)
 			}
 			recs[len(recs)-1].flags |= recLast
-			ix.cidr.Insert(p, start)
-			if p.Addr().Is4() {
+			switch {
+			case p.Addr().Is4() && p.Bits() >= cidr4Min:
+				brs = blockRefs(brs, p, start)
 				markCIDR24(ix.cidr24, p)
-			} else {
-				ix.cidr6 = true
+			case p.Addr().Is4():
+				if ix.short16 == nil {
+					ix.short16 = make([]uint64, 1<<16/64)
+				}
+				markShort16(ix.short16, p)
+				fallthrough
+			default:
+				if ix.cidr == nil {
+					ix.cidr = new(bart.Table[uint32])
+				}
+				ix.cidr.Insert(p, start)
+				ix.cidr6 = ix.cidr6 || p.Addr().Is6()
 			}
 		}
 		c.cidr = nil
+		ix.cidr4 = buildCIDR4(brs)
 	}
 	ix.ipv4 = buildTable(sortKeyed(c.ipv4, &recs))
 	ix.buildIP4Filter()
@@ -258,6 +270,8 @@ func (c *compiler) build() *Index {
 	ix.sha512 = buildTable(sortKeyed(c.sha512, &recs))
 	c.sha512 = nil
 	ix.recs = slices.Clone(recs)
+	hugeSlice(ix.recs)
+	hugeSlice(ix.uuids)
 	ix.uuids = slices.Clone(c.uuids)
 	ix.ids = slices.Clone(c.ids)
 	ix.idSpans = slices.Clone(c.idSpans)
@@ -292,6 +306,15 @@ func (ix *Index) buildIP4Filter() {
 		}
 	}
 	ix.ipv4.filter = bloom{}
+	hugeSlice(ix.ip4f.blocks)
+}
+
+// markShort16 sets the bits of the /16 blocks p (shorter than /16) covers.
+func markShort16(bm []uint64, p netip.Prefix) {
+	first := ip4Key(p.Addr()) >> 16
+	for b := first; b < first+1<<(16-p.Bits()); b++ {
+		bm[b>>6] |= 1 << (b & 63)
+	}
 }
 
 // markCIDR24 sets the bits of the /24 blocks p covers or lies in.

@@ -73,9 +73,11 @@ type Index struct {
 	sha256 table[[32]byte]
 	sha512 table[[64]byte]
 
-	cidr   *bart.Table[uint32] // nil when there are no CIDR indicators
-	cidr24 []uint64            // bit per IPv4 /24 a CIDR indicator touches
-	cidr6  bool                // some CIDR indicator is IPv6
+	cidr    *bart.Table[uint32] // IPv6 and short IPv4 CIDR indicators; nil when none
+	cidr4   cidr4               // IPv4 CIDR indicators of /16 or longer, by /24 block
+	cidr24  []uint64            // bit per IPv4 /24 a CIDR indicator touches
+	short16 []uint64            // bit per IPv4 /16 a CIDR indicator shorter than /16 covers
+	cidr6   bool                // some CIDR indicator is IPv6
 
 	suppress *Suppression
 	now      atomic.Int64 // unix seconds: validity is judged against it
@@ -156,7 +158,8 @@ func Entries(es []Entry) iter.Seq2[Entry, error] {
 // Bytes returns the memory the index holds, in bytes (the record arena,
 // tables, filters and an estimate for the CIDR trie).
 func (ix *Index) Bytes() int {
-	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.uuids)*16 + len(ix.ids) + len(ix.idSpans)*8 + len(ix.cidr24)*8 + ix.ip4f.bytes()
+	n := len(ix.recs)*int(unsafe.Sizeof(rec{})) + len(ix.uuids)*16 + len(ix.ids) + len(ix.idSpans)*8 + len(ix.cidr24)*8 + len(ix.short16)*8 + ix.ip4f.bytes() +
+		len(ix.cidr4.slots)*int(unsafe.Sizeof(blockSlot{})) + len(ix.cidr4.refs)*int(unsafe.Sizeof(cidr4Ref{}))
 	n += tableBytes(&ix.ipv4) + tableBytes(&ix.ipv6) + tableBytes(&ix.domain) +
 		tableBytes(&ix.url) + tableBytes(&ix.email) + tableBytes(&ix.md5) +
 		tableBytes(&ix.sha1) + tableBytes(&ix.sha256) + tableBytes(&ix.sha512)

@@ -69,12 +69,17 @@ func (ix *Index) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access
 		return ix.AppendAddr(dst, a, access)
 	case dragnet.ValueCIDR:
 		p, err := netip.ParsePrefix(v.Value)
-		if err != nil || ix.cidr == nil {
+		if err != nil {
 			return dst
 		}
+		p = p.Masked()
 		n := len(dst)
-		for pfx, start := range ix.cidr.Supernets(p.Masked()) {
-			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+		if p.Addr().Is4() {
+			dst = ix.appendCIDR4(dst, ip4Key(p.Addr()), p.Bits(), access)
+		} else if ix.cidr != nil {
+			for pfx, start := range ix.cidr.Supernets(p) {
+				dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+			}
 		}
 		return ix.filterSuppressed(dst, n, v)
 	case dragnet.ValueDomain:
@@ -93,7 +98,6 @@ func (ix *Index) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access
 // indicators and every CIDR indicator that contains it.
 func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []Hit {
 	a = a.Unmap()
-	n := len(dst)
 	var ref *rec
 	inCIDR := false
 	if a.Is4() {
@@ -103,6 +107,7 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 			b := k >> 8
 			inCIDR = ix.cidr24[b>>6]&(1<<(b&63)) != 0
 		}
+		inCIDR = inCIDR || ix.inShort(k)
 		if exact {
 			ref = ix.ipv4.get(k, hash32(k))
 		}
@@ -117,6 +122,14 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	if ref == nil && !inCIDR {
 		return dst
 	}
+	return ix.appendAddrHits(dst, a, ref, inCIDR, access)
+}
+
+// appendAddrHits appends the hits of address a (unmapped, without zone)
+// whose exact slot record is ref (nil: none) and which may lie in a CIDR
+// indicator if inCIDR.
+func (ix *Index) appendAddrHits(dst []Hit, a netip.Addr, ref *rec, inCIDR bool, access *dragnet.Access) []Hit {
+	n := len(dst)
 	kind := dragnet.ValueIPv4
 	if a.Is6() {
 		kind = dragnet.ValueIPv6
@@ -125,9 +138,12 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	if ref != nil {
 		dst = ix.appendRecs(dst, ref, access, matched{kind: kind, p: host})
 	}
+	if inCIDR && a.Is4() {
+		dst = ix.appendCIDR4(dst, ip4Key(a), 32, access)
+	}
 	// bart's longest-prefix lookup is much cheaper than enumerating
-	// supernets; most addresses the bitmap lets through are in no prefix.
-	if inCIDR && ix.cidr.Contains(a) {
+	// supernets; most addresses let through are in no prefix.
+	if inCIDR && a.Is6() && ix.cidr != nil && ix.cidr.Contains(a) {
 		for pfx, start := range ix.cidr.Supernets(host) {
 			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
 		}

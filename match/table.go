@@ -3,6 +3,7 @@ package match
 import (
 	"encoding/binary"
 	"math/bits"
+	"unsafe"
 )
 
 // A table is an exact set of fixed-size keys with open addressing (linear
@@ -59,6 +60,8 @@ func buildTable[K comparable](ks []keyed[K]) table[K] {
 	for _, h := range hs {
 		t.filter.add(h)
 	}
+	hugeSlice(t.slots)
+	hugeSlice(t.filter.blocks)
 	return t
 }
 
@@ -81,6 +84,13 @@ func (t *table[K]) get(key K, h uint64) *rec {
 		if j == n {
 			j = 0
 		}
+	}
+}
+
+// hugeSlice asks for huge pages under a large slice (see hugePages).
+func hugeSlice[T any](s []T) {
+	if n := len(s) * int(unsafe.Sizeof(*new(T))); n >= hugePage {
+		hugePages(unsafe.Pointer(unsafe.SliceData(s)), n)
 	}
 }
 

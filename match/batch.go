@@ -1,0 +1,258 @@
+package match
+
+import (
+	"hash/maphash"
+	"net/netip"
+	"strings"
+
+	"github.com/dragnet-intel/dragnet"
+)
+
+// batchSize is how many lookups a Batch keeps in flight: enough to
+// overlap a dozen memory reads, few enough that what they bring in is
+// still in the first-level cache when it is used.
+const batchSize = 64
+
+// A Batch looks up many values at once. A single lookup in an index far
+// larger than the cache waits for one memory read after another; a batch
+// first issues the filter reads of all its values, then the table reads
+// of those the filters let through, and only then decides, so the reads
+// of different values overlap instead of queueing. Results are the same
+// as those of the one-at-a-time lookups, in input order.
+//
+// A Batch holds scratch space that its calls reuse; it is not safe for
+// concurrent use. The zero value is ready.
+type Batch struct {
+	hits []Hit
+	qs   []query
+	// sink keeps the loads that bring data into the cache from being
+	// optimised away; its value means nothing.
+	sink uint32
+	addr [batchSize]addrProbe
+}
+
+// addrProbe is the state of one IPv4 address during a batch.
+type addrProbe struct {
+	k     uint32 // the address
+	h     uint64 // hash32(k)
+	bh    uint64 // hash32(k>>8), the hash of its /24
+	exact bool   // the filter says it may be an exact indicator
+	block bool   // the filter says a CIDR indicator may touch its /24
+	short bool   // a CIDR indicator shorter than /16 may contain it
+	slow  bool   // not an IPv4 address: looked up one at a time
+	refs  []cidr4Ref
+}
+
+// LookupAddrs looks up each address of as and calls fn with the index in
+// as of each address that hit and its hits, in order (hits is valid only
+// during the call). Hits are those AppendAddr gives.
+func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, fn func(i int, hits []Hit)) {
+	for base := 0; base < len(as); base += batchSize {
+		b.addrChunk(ix, as[base:min(len(as), base+batchSize)], base, access, fn)
+	}
+}
+
+// addrChunk looks up at most batchSize addresses in passes, each issuing
+// the reads the next one needs: the filter blocks; then the table slots
+// of likely exact hits and the block-table slots of /24s a CIDR indicator
+// may touch; then the prefix lists of those blocks; then the records of
+// their first prefix. Each pass reads what the one before brought into
+// the cache.
+func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.Access, fn func(int, []Hit)) {
+	ps := b.addr[:len(as)]
+	filtered := len(ix.ip4f.blocks) > 0
+	sink := b.sink
+	for i, a := range as {
+		p := &ps[i]
+		a = a.Unmap()
+		if !a.Is4() {
+			*p = addrProbe{slow: true}
+			continue
+		}
+		k := ip4Key(a)
+		*p = addrProbe{k: k, bh: hash32(k >> 8)}
+		if filtered {
+			sink += ix.ip4f.block(p.bh)[0]
+		}
+	}
+	nslots, nblocks := len(ix.ipv4.slots), len(ix.cidr4.slots)
+	for i := range ps {
+		p := &ps[i]
+		if p.slow {
+			continue
+		}
+		exact, block := ix.ip4Probe(p.k)
+		if exact && nslots > 0 {
+			p.h = hash32(p.k)
+			p.exact = true
+			sink += ix.ipv4.slots[fastrange(p.h, nslots)].key
+		}
+		if block && nblocks > 0 {
+			p.block = true
+			sink += ix.cidr4.slotOf(p.k >> 8).block
+		}
+		p.short = ix.inShort(p.k)
+	}
+	for i := range ps {
+		if p := &ps[i]; p.block {
+			if p.refs = ix.cidr4.find(p.k >> 8); len(p.refs) > 0 {
+				sink += p.refs[0].start
+			}
+		}
+	}
+	for i := range ps {
+		if p := &ps[i]; len(p.refs) > 0 && int(p.refs[0].start) < len(ix.recs) {
+			sink += ix.recs[p.refs[0].start].aud
+		}
+	}
+	b.sink = sink
+	for i := range ps {
+		p := &ps[i]
+		var hits []Hit
+		switch {
+		case p.slow:
+			hits = ix.AppendAddr(b.hits[:0], as[i], access)
+		case p.exact || len(p.refs) > 0 || p.short:
+			var ref *rec
+			if p.exact {
+				ref = ix.ipv4.get(p.k, p.h)
+			}
+			if ref == nil && len(p.refs) == 0 && !p.short {
+				continue
+			}
+			hits = ix.appendAddrHits(b.hits[:0], addr4(p.k), ref, len(p.refs) > 0 || p.short, access)
+		default:
+			continue
+		}
+		if len(hits) > 0 {
+			fn(base+i, hits)
+		}
+		b.hits = hits
+	}
+}
+
+// query is one value of a batch with what its lookup needs parsed once.
+type query struct {
+	v dragnet.Value
+	a netip.Addr // the address of an IPv4 or IPv6 value; invalid otherwise
+}
+
+// batchLooker is a Looker that can look values up in batches.
+type batchLooker interface {
+	lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error
+}
+
+// Lookup looks up each value of vs in lk and calls fn with the index in vs
+// of each value that hit and its hits, in order (hits is valid only during
+// the call). Hits are those lk.AppendLookup gives. An error from fn stops
+// the lookups and is returned.
+func (b *Batch) Lookup(lk Looker, vs []dragnet.Value, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
+	bl, ok := lk.(batchLooker)
+	if !ok {
+		for i, v := range vs {
+			b.hits = lk.AppendLookup(b.hits[:0], v, access)
+			if len(b.hits) > 0 {
+				if err := fn(i, b.hits); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for base := 0; base < len(vs); base += batchSize {
+		chunk := vs[base:min(len(vs), base+batchSize)]
+		b.qs = b.qs[:0]
+		for _, v := range chunk {
+			q := query{v: v}
+			if v.Kind == dragnet.ValueIPv4 || v.Kind == dragnet.ValueIPv6 {
+				q.a, _ = netip.ParseAddr(v.Value)
+			}
+			b.qs = append(b.qs, q)
+		}
+		err := bl.lookupBatch(b, b.qs, access, func(i int, hits []Hit) error { return fn(base+i, hits) })
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (ix *Index) lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
+	b.sink += ix.prefetch(qs)
+	for i := range qs {
+		b.hits = ix.appendQuery(b.hits[:0], &qs[i], access)
+		if len(b.hits) > 0 {
+			if err := fn(i, b.hits); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// appendQuery appends the hits of q, as AppendLookup does for q.v.
+func (ix *Index) appendQuery(dst []Hit, q *query, access *dragnet.Access) []Hit {
+	if q.v.Kind == dragnet.ValueIPv4 || q.v.Kind == dragnet.ValueIPv6 {
+		if !q.a.IsValid() {
+			return dst
+		}
+		return ix.AppendAddr(dst, q.a, access)
+	}
+	return ix.AppendLookup(dst, q.v, access)
+}
+
+// prefetch reads the filter blocks the lookups of qs will test first, so
+// that those reads overlap; it returns a value derived from them.
+func (ix *Index) prefetch(qs []query) uint32 {
+	var sink uint32
+	for i := range qs {
+		q := &qs[i]
+		switch q.v.Kind {
+		case dragnet.ValueIPv4, dragnet.ValueIPv6:
+			a := q.a.Unmap()
+			if a.Is4() {
+				if len(ix.ip4f.blocks) > 0 {
+					sink += ix.ip4f.block(hash32(ip4Key(a) >> 8))[0]
+				}
+			} else if a.Is6() && len(ix.ipv6.filter.blocks) > 0 {
+				sink += ix.ipv6.filter.block(hash128(ip6Key(a)))[0]
+			}
+		case dragnet.ValueDomain:
+			if len(ix.domain.filter.blocks) == 0 {
+				continue
+			}
+			// Names in upper case are hashed again, lowered, by the
+			// lookup; a wasted read here is harmless.
+			name := strings.TrimSuffix(q.v.Value, ".")
+			for {
+				dot := strings.IndexByte(name, '.')
+				if dot < 0 {
+					break
+				}
+				sink += ix.domain.filter.block(maphash.String(ix.seed, name))[0]
+				name = name[dot+1:]
+			}
+		case dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512:
+			var key [64]byte
+			n := len(q.v.Value) / 2
+			if n > len(key) || !decodeHex(key[:n], q.v.Value) {
+				continue
+			}
+			var f *bloom
+			switch q.v.Kind {
+			case dragnet.ValueMD5:
+				f = &ix.md5.filter
+			case dragnet.ValueSHA1:
+				f = &ix.sha1.filter
+			case dragnet.ValueSHA256:
+				f = &ix.sha256.filter
+			default:
+				f = &ix.sha512.filter
+			}
+			if len(f.blocks) > 0 {
+				sink += f.block(hashDigest(key[:n]))[0]
+			}
+		}
+	}
+	return sink
+}
