@@ -65,7 +65,7 @@ type Meta struct {
 // ID returns the deterministic id of an object of type typ for key: a
 // UUIDv5 in Dragnet's namespace of (Scope, Source, typ, key).
 func (b *Builder) ID(typ, key string) string {
-	return typ + "--" + UUID5(Namespace, b.Scope+"\x1f"+b.Source+"\x1f"+typ+"\x1f"+key)
+	return typ + "--" + uuid5(namespaceBytes, b.Scope, "\x1f", b.Source, "\x1f", typ, "\x1f", key)
 }
 
 func (b *Builder) now() time.Time {
@@ -170,13 +170,22 @@ func (b *Builder) Indicator(where, pattern string, values []dragnet.Value, m Met
 	if types == nil {
 		types = []string{"malicious-activity"}
 	}
+	// Most entries have one time for all three: formatted once.
+	created := stix.FormatTimestamp(m.Created)
+	modified, validFrom := created, created
+	if !m.Modified.Equal(m.Created) {
+		modified = stix.FormatTimestamp(m.Modified)
+	}
+	if !m.ValidFrom.Equal(m.Created) {
+		validFrom = stix.FormatTimestamp(m.ValidFrom)
+	}
 	ind := indicatorJSON{
 		Type: "indicator", SpecVersion: "2.1", ID: b.ID("indicator", m.Key),
-		Created: stix.FormatTimestamp(m.Created), Modified: stix.FormatTimestamp(m.Modified),
+		Created: created, Modified: modified,
 		CreatedByRef: m.CreatedByRef, Revoked: m.Revoked,
 		Name: m.Name, Description: m.Description, IndicatorTypes: types,
 		Pattern: pattern, PatternType: "stix", PatternVersion: "2.1",
-		ValidFrom: stix.FormatTimestamp(m.ValidFrom), Labels: b.labels(&m), ObjectMarkingRefs: m.Markings,
+		ValidFrom: validFrom, Labels: b.labels(&m), ObjectMarkingRefs: m.Markings,
 	}
 	if !m.ValidUntil.IsZero() && m.ValidUntil.After(m.ValidFrom) {
 		ind.ValidUntil = stix.FormatTimestamp(m.ValidUntil)

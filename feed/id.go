@@ -18,19 +18,47 @@ const Namespace = "1c7e3b52-9a4d-4f0e-8a36-6d2b0f4e9c81"
 // deterministic ids of cyber-observable objects.
 const scoNamespace = "00abedb4-aa42-466c-9c01-fed23315a9b7"
 
+// Parsed forms of the two namespaces ids are made in (constants: never
+// written after start).
+var (
+	namespaceBytes    = parseUUID(Namespace)
+	scoNamespaceBytes = parseUUID(scoNamespace)
+)
+
+func parseUUID(ns string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(ns, "-", ""))
+	if err != nil || len(b) != 16 {
+		panic("feed: bad UUID namespace " + ns)
+	}
+	return b
+}
+
 // UUID5 returns the version 5 UUID of name in namespace ns (a UUID in its
 // text form; it panics on a malformed namespace, which is a programming
 // error).
 func UUID5(ns string, name string) string {
-	nsb, err := hex.DecodeString(strings.ReplaceAll(ns, "-", ""))
-	if err != nil || len(nsb) != 16 {
-		panic("feed: bad UUID namespace " + ns)
+	var nsb []byte
+	switch ns {
+	case Namespace:
+		nsb = namespaceBytes
+	case scoNamespace:
+		nsb = scoNamespaceBytes
+	default:
+		nsb = parseUUID(ns)
 	}
-	h := sha1.New()
-	h.Write(nsb)
-	h.Write([]byte(name))
+	return uuid5(nsb, name)
+}
+
+// uuid5 is UUID5 of the concatenation of parts, without making it.
+func uuid5(nsb []byte, parts ...string) string {
+	var name [256]byte
+	in := append(name[:0], nsb...)
+	for _, p := range parts {
+		in = append(in, p...)
+	}
+	sum := sha1.Sum(in)
 	var u [16]byte
-	copy(u[:], h.Sum(nil))
+	copy(u[:], sum[:16])
 	u[6] = u[6]&0x0f | 0x50
 	u[8] = u[8]&0x3f | 0x80
 	var buf [36]byte
