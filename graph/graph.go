@@ -128,6 +128,7 @@ type Graph struct {
 	hosting   int      // distinct names resolving to an address that make it shared hosting
 
 	scratch sync.Pool // *scratch: dense per-query arrays of the tracer
+	paths   sync.Pool // *pathState: dense per-query arrays of evidence paths
 	locate  func(netip.Addr) (Location, bool)
 }
 
