@@ -63,6 +63,8 @@ type Watcher struct {
 	opts WatchOptions
 	log  *slog.Logger
 
+	deliveries chan struct{} // one token per delivery under way
+
 	mu        sync.Mutex
 	subs      []*dragnet.Subscription
 	orgs      map[int64]*dragnet.Org
@@ -71,6 +73,9 @@ type Watcher struct {
 	crossSeen map[string]string // "org value" -> the countries last alerted
 }
 
+// maxDeliveries is how many events a Watcher delivers at once.
+const maxDeliveries = 32
+
 // NewWatcher returns a watcher delivering through hub. Call Start, then
 // Poll or Run.
 func NewWatcher(src Source, hub *Hub, opts WatchOptions) *Watcher {
@@ -78,7 +83,7 @@ func NewWatcher(src Source, hub *Hub, opts WatchOptions) *Watcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Watcher{src: src, hub: hub, opts: opts, log: log, crossSeen: map[string]string{}}
+	return &Watcher{src: src, hub: hub, opts: opts, log: log, crossSeen: map[string]string{}, deliveries: make(chan struct{}, maxDeliveries)}
 }
 
 // Start loads the subscriptions and begins following the store from its
@@ -129,12 +134,25 @@ func (w *Watcher) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run polls every interval and whenever wake delivers, until ctx is done.
-// Failures are logged; the next poll tries again from the same cursor.
+// reloadEvery is how often Run reads the subscriptions again, for those
+// made through other nodes sharing the database.
+const reloadEvery = 15 * time.Second
+
+// Run polls every interval and whenever wake delivers, until ctx is done,
+// and reads the subscriptions again now and then and when group
+// membership changes. Failures are logged; the next poll tries again from
+// the same cursor.
 func (w *Watcher) Run(ctx context.Context, every time.Duration, wake <-chan dragnet.Change) {
 	t := time.NewTicker(every)
 	defer t.Stop()
+	loaded := time.Now()
 	for {
+		if time.Since(loaded) >= reloadEvery {
+			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
+				w.log.Error("alerts: reloading", "err", err)
+			}
+			loaded = time.Now()
+		}
 		if _, err := w.Poll(ctx); err != nil && ctx.Err() == nil {
 			w.log.Error("alerts: reading new objects", "err", err)
 		}
@@ -184,9 +202,11 @@ func (w *Watcher) Poll(ctx context.Context) ([]Event, error) {
 			return out, err
 		}
 		for _, e := range evs {
+			// Webhook failures are logged by the hub; a slow hook holds
+			// up the next alerts only once maxDeliveries are under way.
+			w.deliveries <- struct{}{}
 			go func() {
-				// Webhook failures are logged by the hub; a slow hook
-				// does not hold up the next alerts.
+				defer func() { <-w.deliveries }()
 				_ = w.hub.Publish(context.WithoutCancel(ctx), e)
 			}()
 		}

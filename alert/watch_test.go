@@ -10,6 +10,8 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/graph"
+	"github.com/dragnet-intel/dragnet/postgres"
+	"github.com/dragnet-intel/dragnet/postgres/pgtest"
 	"github.com/dragnet-intel/dragnet/sqlite"
 	"github.com/dragnet-intel/dragnet/stix"
 )
@@ -34,17 +36,31 @@ func stixObject(t *testing.T, m map[string]any) *dragnet.Submission {
 
 func id(typ string, n int) string { return fmt.Sprintf("%s--00000000-0000-4000-8000-%012d", typ, n) }
 
-// TestWatcherKinds runs a watcher on a real SQLite store: each kind of
+// TestWatcherKinds runs a watcher on a real store (SQLite; PostgreSQL in
+// TestWatcherKindsPostgres): each kind of
 // subscription alerts on what it asks for, never its organisation's own
 // publications (cross-border aside), and never what the organisation may
 // not see.
 func TestWatcherKinds(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	testWatcherKinds(t, db)
+}
+
+func TestWatcherKindsPostgres(t *testing.T) {
+	testWatcherKinds(t, pgtest.Open(t, postgres.Options{}))
+}
+
+type watchedStore interface {
+	dragnet.Store
+	Source
+}
+
+func testWatcherKinds(t *testing.T, db watchedStore) {
+	ctx := context.Background()
 	sys := dragnet.SystemContext(ctx)
 	orgs := map[string]*dragnet.Org{}
 	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
