@@ -216,3 +216,20 @@ func BenchmarkZeek(b *testing.B) {
 		b.ReportMetric(float64(events)/el.Seconds(), "events/cpu-s")
 	}
 }
+
+// TestStreamBadLine checks that the values read before a bad line are
+// still matched and written (lookups are batched) and that the error
+// names the bad line.
+func TestStreamBadLine(t *testing.T) {
+	ix := mustCompile(t, world(), nil)
+	in := `{"id.orig_h":"198.51.100.7","id.resp_h":"10.0.0.1"}` + "\n" + `{"query":"c2.evil.example"}` + "\n" + `{"id.orig_h":` + "\n"
+	var out bytes.Buffer
+	st, err := Stream(ix, &dragnet.Access{Audiences: []int64{1, 2}}, strings.NewReader(in), FormatZeek, nil, &out, nil)
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("error = %v, want one naming line 3", err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], `{"line":1,"value":"198.51.100.7"`) || !strings.HasPrefix(lines[1], `{"line":2,"value":"c2.evil.example"`) || st.Hits != 2 {
+		t.Errorf("stats %+v, output:\n%s", st, out.String())
+	}
+}

@@ -258,17 +258,40 @@ func (m *Matcher) Run(ctx context.Context, interval time.Duration, wake <-chan d
 func (m *Matcher) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access) []Hit {
 	vw := m.view.Load()
 	n := len(dst)
-	dst = vw.base.AppendLookup(dst, v, access)
-	if len(vw.masked) > 0 && len(dst) > n {
-		out := dst[:n]
-		for _, h := range dst[n:] {
-			if _, gone := vw.masked[objAud{h.IndicatorID(), h.Audience}]; !gone {
-				out = append(out, h)
+	dst = vw.unmask(vw.base.AppendLookup(dst, v, access), n)
+	return vw.delta.AppendLookup(dst, v, access)
+}
+
+// unmask drops from dst[n:] the base hits of objects changed since.
+func (vw *view) unmask(dst []Hit, n int) []Hit {
+	if len(vw.masked) == 0 || len(dst) == n {
+		return dst
+	}
+	out := dst[:n]
+	for _, h := range dst[n:] {
+		if _, gone := vw.masked[objAud{h.IndicatorID(), h.Audience}]; !gone {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// lookupBatch implements batchLooker: the base, which is large, reads
+// ahead for the whole batch; the delta is small enough to stay cached.
+func (m *Matcher) lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
+	vw := m.view.Load()
+	b.sink += vw.base.prefetch(qs)
+	for i := range qs {
+		hits := vw.unmask(vw.base.appendQuery(b.hits[:0], &qs[i], access), 0)
+		hits = vw.delta.appendQuery(hits, &qs[i], access)
+		b.hits = hits
+		if len(hits) > 0 {
+			if err := fn(i, hits); err != nil {
+				return err
 			}
 		}
-		dst = out
 	}
-	return vw.delta.AppendLookup(dst, v, access)
+	return nil
 }
 
 // Len returns the number of indicator values in the base and the delta.

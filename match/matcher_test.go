@@ -121,6 +121,19 @@ func TestMatcherFollowsStore(t *testing.T) {
 		if got := hitIDs(m.AppendLookup(nil, v, o)); !slices.Equal(got, want) {
 			t.Errorf("%s: lookup %v = %v, want %v", when, v, got, want)
 		}
+		// A batch gives the same hits, masked base and delta included.
+		var b match.Batch
+		var got []string
+		vs := []dragnet.Value{ip("192.0.2.200"), v, ip("192.0.2.201")}
+		if err := b.Lookup(m, vs, o, func(i int, hs []match.Hit) error {
+			if i != 1 {
+				t.Errorf("%s: batch hit on value %d", when, i)
+			}
+			got = hitIDs(hs)
+			return nil
+		}); err != nil || !slices.Equal(got, want) {
+			t.Errorf("%s: batch lookup %v = %v, %v; want %v", when, v, got, err, want)
+		}
 	}
 	check("load", accA, ip("198.51.100.1"), id(1), id(2))
 	check("load", accB, ip("198.51.100.1"), id(1)) // B is not in G

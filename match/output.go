@@ -72,16 +72,9 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 	fl, eager := w.(Flusher)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var st Stats
-	var hits []Hit
 	var buf []byte
 	lastLine := 0
-	err := Scan(r, f, fields, func(line int, v dragnet.Value) error {
-		st.Values++
-		lastLine = line
-		hits = lk.AppendLookup(hits[:0], v, access)
-		if len(hits) == 0 {
-			return nil
-		}
+	emit := func(line int, v dragnet.Value, hits []Hit) error {
 		st.Hits++
 		res := NewResult(line, v, hits)
 		if onHit != nil {
@@ -98,13 +91,49 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		}
 		_, err := bw.Write(buf)
 		return err
+	}
+	// Values are looked up in batches so that their memory reads overlap,
+	// except for a Flusher: a client streaming telemetry waits for the
+	// results of each line before sending more.
+	var b Batch
+	var vals []dragnet.Value
+	var lines []int
+	flush := func() error {
+		err := b.Lookup(lk, vals, access, func(i int, hits []Hit) error { return emit(lines[i], vals[i], hits) })
+		vals, lines = vals[:0], lines[:0]
+		return err
+	}
+	var hits []Hit
+	err := Scan(r, f, fields, func(line int, v dragnet.Value) error {
+		st.Values++
+		lastLine = line
+		if eager {
+			if hits = lk.AppendLookup(hits[:0], v, access); len(hits) > 0 {
+				return emit(line, v, hits)
+			}
+			return nil
+		}
+		vals, lines = append(vals, v), append(lines, line)
+		if len(vals) == streamBatch {
+			return flush()
+		}
+		return nil
 	})
+	// Values read before a bad line are still looked up and written.
+	if len(vals) > 0 {
+		if ferr := flush(); err == nil {
+			err = ferr
+		}
+	}
 	st.Lines = lastLine
 	if ferr := bw.Flush(); err == nil {
 		err = ferr
 	}
 	return st, err
 }
+
+// streamBatch is how many values Stream looks up together.
+const streamBatch = 4 * batchSize
 
 // appendResult appends res as one JSON line.
 func appendResult(b []byte, res *Result) []byte {
