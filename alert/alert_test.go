@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -179,5 +180,32 @@ func TestCrossBorderAlerts(t *testing.T) {
 	}
 	if ev := CrossBorder(g, &dragnet.Access{OrgID: 8, Audiences: []int64{1, 2}}, 8, day(2)); len(ev) != 2 {
 		t.Fatalf("org 8 seeing both audiences: %+v", ev)
+	}
+}
+
+func TestWebhookClientRefusesPrivate(t *testing.T) {
+	for addr, public := range map[string]bool{
+		"8.8.8.8": true, "2001:4860:4860::8888": true, "127.0.0.1": false, "::1": false, "10.1.2.3": false,
+		"192.168.1.1": false, "169.254.169.254": false, "fe80::1": false, "fd00::1": false, "0.0.0.0": false,
+		"100.64.0.1": false, "::ffff:127.0.0.1": false, "224.0.0.1": false, "198.18.0.1": false,
+	} {
+		if got := PublicAddr(netip.MustParseAddr(addr)); got != public {
+			t.Errorf("PublicAddr(%s) = %v", addr, got)
+		}
+	}
+	var hit bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
+	defer srv.Close()
+	h := NewHub(WebhookClient(false), nil, nil)
+	if err := h.AddWebhook(Webhook{OrgID: 1, URL: srv.URL, Secret: []byte("k")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Publish(context.Background(), Event{ID: "1", OrgID: 1}); err == nil || hit {
+		t.Fatalf("a webhook on loopback was posted to: %v", err)
+	}
+	h = NewHub(WebhookClient(true), nil, nil)
+	_ = h.AddWebhook(Webhook{OrgID: 1, URL: srv.URL, Secret: []byte("k")})
+	if err := h.Publish(context.Background(), Event{ID: "2", OrgID: 1}); err != nil || !hit {
+		t.Fatalf("allowed private webhook: %v", err)
 	}
 }

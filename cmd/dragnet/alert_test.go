@@ -88,7 +88,8 @@ func noEvent(t *testing.T, what string, ch <-chan alert.Event, d time.Duration) 
 // alerts the group's members and never an outsider.
 func TestAlerts(t *testing.T) {
 	dir := t.TempDir()
-	base, _ := serve(t, "--data", dir, "--graph-refresh", "1h")
+	// The webhook receivers are on loopback, which serve refuses unless told.
+	base, _ := serve(t, "--data", dir, "--graph-refresh", "1h", "--alert-private-webhooks")
 	run(t, "org", "add", "--data", dir, "--name", "bka", "--country", "DE")
 	run(t, "org", "add", "--data", dir, "--name", "cert-fr", "--country", "FR")
 	run(t, "org", "add", "--data", dir, "--name", "acme-labs", "--country", "US")

@@ -38,6 +38,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	graphEvery := fs.Duration("graph-refresh", 30*time.Second, "how often the correlation graph is rebuilt from the store")
 	geoCountry := fs.String("geoip-country", "", "GeoLite2-format country database (.mmdb): addresses get their country in correlations and alerts")
 	geoASN := fs.String("geoip-asn", "", "GeoLite2-format ASN database (.mmdb): addresses get their autonomous system")
+	privateHooks := fs.Bool("alert-private-webhooks", false, "let members' alert webhooks reach loopback and private addresses (refused by default)")
 	wlDir := fs.String("warninglists", "", "folder of MISP warninglists whose values never match (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -160,7 +161,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	// Alerts follow what is published and tell each subscribing member,
 	// through its own Access, by its event stream and webhooks.
 	if src, ok := st.(alert.Source); ok {
-		hub := alert.NewHub(nil, m.Logger, nil)
+		hub := alert.NewHub(alert.WebhookClient(*privateHooks), m.Logger, nil)
 		wopts := alert.WatchOptions{Logger: m.Logger, Locate: gopts.Locate}
 		if live != nil {
 			wopts.Correlator, wopts.Sync = live, live.CatchUp
