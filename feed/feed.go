@@ -46,6 +46,8 @@ type Item struct {
 	// pipeline then ignores them when it compares with a stored version.
 	RunTimes bool
 	Err      error
+
+	fp uint64 // Fingerprint, when the pipeline needs it
 }
 
 // Emit receives the Items of a decoder, in input order. An error returned

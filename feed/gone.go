@@ -128,6 +128,29 @@ func compareParts(prev *feedState, ps *PullState, seen map[string]string, next *
 	return gone, objs, nil
 }
 
+// fingerprints fills st.FP for the entries st holds: from this pull's
+// fingerprints, and for entries not read again from the last state's.
+func (st *feedState) fingerprints(prev *feedState, seen map[string]string, fps map[string]uint64) {
+	st.FP = map[string]uint64{}
+	add := func(id string) {
+		if _, ok := seen[id]; ok {
+			if fp, ok := fps[id]; ok {
+				st.FP[id] = fp
+			}
+		} else if fp, ok := prev.FP[id]; ok {
+			st.FP[id] = fp
+		}
+	}
+	for _, id := range st.IDs {
+		add(id)
+	}
+	for _, ids := range st.Parts {
+		for _, id := range ids {
+			add(id)
+		}
+	}
+}
+
 func keys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

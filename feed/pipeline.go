@@ -46,10 +46,16 @@ type Pipeline struct {
 	// Progress, if set, is called after each batch with the number of
 	// entries handled so far in this Run.
 	Progress func(entries int)
-	// Seen, if set, is called with the id of every entry stored or found
-	// unchanged (the feed scheduler keeps them to find entries gone from
-	// the feed).
-	Seen func(id string)
+	// Seen, if set, is called with the id and the Fingerprint of every
+	// entry stored or found unchanged (the feed scheduler keeps them to
+	// find entries gone from the feed, and to know them next time).
+	Seen func(id string, fp uint64)
+	// Known, if set, gives the fingerprint an entry had when this source
+	// last stored it or found it unchanged. An entry with the same
+	// fingerprint is unchanged without reading its stored version: a feed
+	// pulled again costs its decoding and little more. (So a version of
+	// it stored since by other means is not overwritten by the feed's.)
+	Known func(id string) (fp uint64, ok bool)
 }
 
 // Run decodes r with dec and stores what it yields. source names the
@@ -149,11 +155,13 @@ var errStopped = errors.New("storing failed")
 type tally struct {
 	mu     sync.Mutex
 	sum    *Summary
-	seen   func(id string)
+	seen   func(id string, fp uint64)
 	source string
-	// mostStored says that most ids of the last batch were stored already
-	// (read and written by prepare only).
+	// mostStored says that most ids of the last batch were stored already,
+	// and changed holds the ids sent to the store in this run (both read
+	// and written by prepare only).
 	mostStored bool
+	changed    map[string]bool
 }
 
 // entry counts the outcome of one item (derived objects count as objects
@@ -182,7 +190,7 @@ func (t *tally) entry(it *Item, o Outcome) {
 	}
 	s.count(o)
 	if t.seen != nil && o != Rejected {
-		t.seen(it.Object.ID)
+		t.seen(it.Object.ID, it.fp)
 	}
 }
 
@@ -283,6 +291,15 @@ func (p *Pipeline) prepare(ctx context.Context, batch []*Item, t *tally, infligh
 			continue
 		}
 		rb.ids[it.Object.ID] = true
+		if it.Entry && (p.Seen != nil || p.Known != nil) {
+			it.fp = Fingerprint(it)
+			if p.Known != nil && it.fp != 0 && !t.changed[it.Object.ID] {
+				if fp, ok := p.Known(it.Object.ID); ok && fp == it.fp {
+					t.entry(it, Unchanged)
+					continue
+				}
+			}
+		}
 		ids = append(ids, it.Object.ID)
 		keep = append(keep, it)
 	}
@@ -333,6 +350,14 @@ func (p *Pipeline) prepare(ctx context.Context, batch []*Item, t *tally, infligh
 				t.entry(it, Rejected)
 				continue
 			}
+		}
+		if p.Known != nil {
+			// Stored in this run: later entries with its id are compared
+			// with what is stored, not with what Known said.
+			if t.changed == nil {
+				t.changed = map[string]bool{}
+			}
+			t.changed[it.Object.ID] = true
 		}
 		rb.subs = append(rb.subs, &dragnet.Submission{Object: it.Object, Values: it.Values})
 		rb.send = append(rb.send, it)
@@ -391,12 +416,7 @@ func sameContent(stored, fresh []byte, runTimes bool) (bool, error) {
 	}
 	// Most comparisons are of an object built the same way twice: member
 	// by member, without decoding, settles them.
-	skip := func(k string) bool {
-		if k == "created" || k == "modified" {
-			return true
-		}
-		return runTimes && (k == "valid_from" || k == "first_observed" || k == "last_observed")
-	}
+	skip := func(k string) bool { return ignored(k, runTimes) }
 	if same, decided := sameMembers(stored, fresh, skip); same || decided {
 		return same, nil
 	}

@@ -2,8 +2,51 @@ package feed
 
 import (
 	"bytes"
+	"hash/fnv"
 	"sort"
 )
+
+// Fingerprint is a 64-bit hash (FNV-1a) of what an entry's object says,
+// as the pipeline compares it with a stored version: its members in key
+// order, without created and modified, and without the run's times when
+// it has them. Two objects with the same fingerprint say the same (but
+// for a chance of 2^-64). It is 0 for an object it cannot read plainly
+// (see topMembers).
+func Fingerprint(it *Item) uint64 {
+	if it.Object == nil {
+		return 0
+	}
+	var buf [24]member
+	ms, ok := topMembers(it.Object.Raw, buf[:0])
+	if !ok {
+		return 0
+	}
+	h := fnv.New64a()
+	if it.RunTimes {
+		h.Write([]byte{1})
+	}
+	for _, m := range ms {
+		if ignored(m.key, it.RunTimes) {
+			continue
+		}
+		h.Write([]byte(m.key))
+		h.Write([]byte{0})
+		h.Write(m.value)
+		h.Write([]byte{0})
+	}
+	if fp := h.Sum64(); fp != 0 {
+		return fp
+	}
+	return 1
+}
+
+// ignored reports whether key is left out when versions are compared.
+func ignored(key string, runTimes bool) bool {
+	if key == "created" || key == "modified" {
+		return true
+	}
+	return runTimes && (key == "valid_from" || key == "first_observed" || key == "last_observed")
+}
 
 // member is one top-level member of a JSON object: its key and its value
 // as written.

@@ -202,10 +202,12 @@ func (s *Scheduler) RunDue(ctx context.Context) {
 // last pull (by part for a source read in parts), the MISP feed events
 // already loaded, and where an incremental source resumes.
 type feedState struct {
-	IDs    []string            `json:"ids"`
-	Parts  map[string][]string `json:"parts,omitempty"`
-	Known  map[string]int64    `json:"known,omitempty"`
-	Cursor string              `json:"cursor,omitempty"`
+	IDs   []string            `json:"ids"`
+	Parts map[string][]string `json:"parts,omitempty"`
+	// FP holds the Fingerprint of each entry as last seen.
+	FP     map[string]uint64 `json:"fp,omitempty"`
+	Known  map[string]int64  `json:"known,omitempty"`
+	Cursor string            `json:"cursor,omitempty"`
 }
 
 func decodeState(b []byte) (*feedState, error) {
@@ -321,7 +323,21 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 	// entries are its own.)
 	ps := &PullState{Validators: Validators{ETag: f.ETag, LastModified: f.LastModified}, Known: known, Cursor: prev.Cursor}
 	seen := map[string]string{} // entry id -> part
-	p := &Pipeline{Store: s.store, Collection: f.CollectionID, Now: s.opt.Now, Seen: func(id string) { seen[id] = ps.part }}
+	fps := map[string]uint64{}  // entry id -> fingerprint
+	p := &Pipeline{Store: s.store, Collection: f.CollectionID, Now: s.opt.Now,
+		Seen: func(id string, fp uint64) {
+			seen[id] = ps.part
+			if fp != 0 {
+				fps[id] = fp
+			} else {
+				delete(fps, id)
+			}
+		},
+		Known: func(id string) (uint64, bool) {
+			fp, ok := prev.FP[id]
+			return fp, ok
+		},
+	}
 	sum, err := s.pull(octx, p, b, f, ps)
 	if err != nil {
 		return nil, nil, err
@@ -337,6 +353,7 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 	if err != nil {
 		return nil, nil, fmt.Errorf("feed %s %v (%d rejected); keeping the last good data", f.Name, err, sum.Outcomes[Rejected])
 	}
+	next.fingerprints(prev, seen, fps)
 	if len(gone)+len(objs) > 0 {
 		mode, err := ParseGoneMode(f.Gone)
 		if err != nil {

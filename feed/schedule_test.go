@@ -12,6 +12,7 @@ import (
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/feed"
 	"github.com/dragnet-intel/dragnet/feed/input"
+	"github.com/dragnet-intel/dragnet/sqlite"
 )
 
 // feedServer serves a CSV body with an ETag, answers 304 to a matching
@@ -119,5 +120,72 @@ func TestScheduler(t *testing.T) {
 	s.RunDue(context.Background())
 	if srv.requests != n+1 {
 		t.Error("a due feed was not pulled")
+	}
+}
+
+// countingStore counts the look-ups of stored versions.
+type countingStore struct {
+	*sqlite.DB
+	lookups int
+}
+
+func (c *countingStore) Objects(ctx context.Context, coll string, f dragnet.Filter, withRaw bool) (*dragnet.Page, error) {
+	c.lookups++
+	return c.DB.Objects(ctx, coll, f, withRaw)
+}
+
+// TestSchedulerKnown pulls a changing feed: entries whose fingerprint did
+// not change since the last pull are unchanged without a look-up of their
+// stored version; a changed one is looked up and stored as a new version.
+func TestSchedulerKnown(t *testing.T) {
+	db, _, coll, org := world(t)
+	cs := &countingStore{DB: db}
+	srv := &feedServer{body: "# value,comment\n198.51.100.1,a\n198.51.100.2,b\n"}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	sys := dragnet.SystemContext(context.Background())
+	f := &dragnet.Feed{Name: "known", OrgName: org.Name, CollectionID: coll, URL: hs.URL + "/feed.csv",
+		Settings: `{"format":"csv"}`, Interval: time.Hour, Gone: "revoke", Enabled: true}
+	if err := db.CreateFeed(sys, f); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	s := feed.NewScheduler(cs, input.Pull(hs.Client()), feed.SchedulerOptions{Now: func() time.Time { return clock }, Retries: -1})
+	if sum, err := s.RunFeed(context.Background(), f); err != nil || sum.Outcomes[feed.New] != 2 {
+		t.Fatalf("first pull: %v %v", sum, err)
+	}
+	// One entry changed, one not: only the changed one is looked up.
+	srv.set("# value,comment\n198.51.100.1,a\n198.51.100.2,changed\n", false)
+	clock = clock.Add(time.Hour)
+	cs.lookups = 0
+	sum, err := s.RunFeed(context.Background(), f)
+	if err != nil || sum.Outcomes[feed.Unchanged] != 1 || sum.Outcomes[feed.Updated] != 1 {
+		t.Fatalf("second pull: %v %v", sum, err)
+	}
+	if cs.lookups == 0 {
+		t.Error("the changed entry was not compared with its stored version")
+	}
+	// The same entries, in a new body: nothing is looked up.
+	srv.set("# the same entries\n# value,comment\n198.51.100.1,a\n198.51.100.2,changed\n", false)
+	clock = clock.Add(time.Hour)
+	cs.lookups = 0
+	sum, err = s.RunFeed(context.Background(), f)
+	if err != nil || sum.Outcomes[feed.Unchanged] != 2 || sum.Entries != 2 {
+		t.Fatalf("third pull: %v %v", sum, err)
+	}
+	if cs.lookups != 0 {
+		t.Errorf("%d look-ups of stored versions for a feed that did not change", cs.lookups)
+	}
+	// An entry gone and back: it was revoked, so it is looked up again and
+	// stored again (not taken as known).
+	srv.set("# value,comment\n198.51.100.1,a\n", false)
+	clock = clock.Add(time.Hour)
+	if sum, err = s.RunFeed(context.Background(), f); err != nil || sum.Outcomes[feed.Revoked] != 1 {
+		t.Fatalf("fourth pull: %v %v", sum, err)
+	}
+	srv.set("# value,comment\n198.51.100.1,a\n198.51.100.2,changed\n", false)
+	clock = clock.Add(time.Hour)
+	if sum, err = s.RunFeed(context.Background(), f); err != nil || sum.Outcomes[feed.Updated] != 1 || sum.Outcomes[feed.Unchanged] != 1 {
+		t.Fatalf("fifth pull: %v %v", sum, err)
 	}
 }
