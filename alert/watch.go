@@ -183,6 +183,20 @@ func (w *Watcher) Poll(ctx context.Context) ([]Event, error) {
 	if !started {
 		return nil, dragnet.Errorf(dragnet.EINVALID, "the watcher has not been started")
 	}
+	w.mu.Lock()
+	idle := len(w.subs) == 0
+	w.mu.Unlock()
+	if idle {
+		// Nobody listens: skip what was published instead of reading it.
+		_, head, err := w.src.ObjectsAfter(ctx, -1, 0)
+		if err != nil {
+			return nil, err
+		}
+		w.mu.Lock()
+		w.cursor = max(w.cursor, head)
+		w.mu.Unlock()
+		return nil, nil
+	}
 	var out []Event
 	for {
 		objs, next, err := w.src.ObjectsAfter(ctx, cursor, 500)
