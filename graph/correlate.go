@@ -65,7 +65,13 @@ func (g *Graph) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 			c.Values = append(c.Values, *v.correlateValue(h.to))
 		}
 	}
+	sortValues(c.Values)
 	return c, nil
+}
+
+// sortValues orders an object's value correlations by key.
+func sortValues(cs []Correlation) {
+	slices.SortFunc(cs, func(a, b Correlation) int { return cmp.Compare(a.Key, b.Key) })
 }
 
 func (v *view) correlateValue(n NodeID) *Correlation {

@@ -104,10 +104,10 @@ func (l *Live) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Correlate answers Graph.Correlate on the current graph and, for a
-// value, the submissions published since it was built (see Live); an
-// object's own correlation is as of the last build. ENOTFOUND while no
-// graph is built.
+// Correlate answers Graph.Correlate on the current graph and the
+// submissions published since it was built (see Live): a value's
+// reporters, or an object's and those of each value it carries.
+// Sightings count as of the last build. ENOTFOUND while no graph is built.
 func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -116,8 +116,11 @@ func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%q: the graph is being built", key)
 	}
 	key = g.ParseStart(key)
-	if strings.Contains(key, "--") || len(l.recent.pairs) == 0 {
+	if len(l.recent.pairs) == 0 {
 		return g.Correlate(a, key)
+	}
+	if strings.Contains(key, "--") {
+		return g.correlateObjectRecent(a, key, &l.recent, &l.opts)
 	}
 	return g.correlateRecent(a, key, &l.recent, &l.opts)
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
@@ -32,10 +33,11 @@ type recentSub struct {
 type recent struct {
 	pairs   map[pairKey]*recentSub
 	byValue map[string][]pairKey
+	byObj   map[string][]int64 // object id -> the audiences of its recent pairs
 }
 
 func newRecent() recent {
-	return recent{pairs: map[pairKey]*recentSub{}, byValue: map[string][]pairKey{}}
+	return recent{pairs: map[pairKey]*recentSub{}, byValue: map[string][]pairKey{}, byObj: map[string][]int64{}}
 }
 
 // put records the current version of (obj, aud), replacing an earlier one.
@@ -45,6 +47,8 @@ func (r *recent) put(k pairKey, s *recentSub) {
 		for _, v := range old.values {
 			r.unindex(v, k)
 		}
+	} else {
+		r.byObj[k.obj] = append(r.byObj[k.obj], k.aud)
 	}
 	r.pairs[k] = s
 	for _, v := range s.values {
@@ -77,6 +81,12 @@ func (r *recent) pruneThrough(cursor int64) {
 				r.unindex(v, k)
 			}
 			delete(r.pairs, k)
+			auds := slices.DeleteFunc(r.byObj[k.obj], func(a int64) bool { return a == k.aud })
+			if len(auds) == 0 {
+				delete(r.byObj, k.obj)
+			} else {
+				r.byObj[k.obj] = auds
+			}
 		}
 	}
 }
@@ -155,5 +165,69 @@ func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *
 		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
 	}
 	c.finish(g, reports, c.Objects)
+	return c, nil
+}
+
+// correlateObjectRecent is Correlate for an object id: its own reporters
+// and the correlation of each value it carries, counting the graph's
+// submissions except those superseded by recent ones, and the recent ones
+// a may see.
+func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, opts *Options) (*Correlation, error) {
+	v := g.view(a)
+	c := &Correlation{Key: key, Objects: 1}
+	reports := map[int64]*OrgReport{}
+	var values []string
+	addValue := func(k string) {
+		if !slices.Contains(values, k) {
+			values = append(values, k)
+		}
+	}
+	// live reports whether the graph's submissions of n to audience set s
+	// include one a may see that no recent one supersedes.
+	live := func(set int32) bool {
+		for _, x := range g.setAud[g.setStart[set]:g.setStart[set+1]] {
+			if v.aud[x] && !r.replaced(key, g.audiences[x]) {
+				return true
+			}
+		}
+		return false
+	}
+	if n := g.Lookup(key); n != None && !g.IsValue(n) {
+		counted := false
+		for _, s := range g.nodeSubs(n) {
+			if v.aud[s.aud] && !r.replaced(key, g.audiences[s.aud]) {
+				counted = true
+				addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, false)
+			}
+		}
+		if counted {
+			v.countSightings(c, reports, n)
+			for _, h := range g.edges(n) {
+				if h.kind == KindValue && h.dir == dirOut && live(h.aset) {
+					addValue(g.ID(h.to))
+				}
+			}
+		}
+	}
+	for _, aud := range r.byObj[key] {
+		if !a.CanSee(aud) {
+			continue
+		}
+		s := r.pairs[pairKey{key, aud}]
+		addReport(reports, s.org, s.country, s.first, s.last, false)
+		for _, k := range s.values {
+			addValue(k)
+		}
+	}
+	if len(reports) == 0 {
+		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
+	}
+	c.finish(g, reports, 1)
+	for _, k := range values {
+		if cv, err := g.correlateRecent(a, k, r, opts); err == nil {
+			c.Values = append(c.Values, *cv)
+		}
+	}
+	sortValues(c.Values)
 	return c, nil
 }

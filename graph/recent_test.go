@@ -118,9 +118,23 @@ func TestLiveIncremental(t *testing.T) {
 	if cr, err := live.Correlate(access(b), "ipv4:192.0.2.1"); err != nil || len(cr.Reports) != 1 || cr.Reports[0].OrgID != a.ID {
 		t.Fatalf("the new address: %+v %v", cr, err)
 	}
+	// An object's correlation: its new version's reporter and value.
+	if cr, err := live.Correlate(access(b), "indicator--00000000-0000-4000-8000-000000000001"); err != nil || len(cr.Reports) != 1 ||
+		len(cr.Values) != 1 || cr.Values[0].Key != "ipv4:192.0.2.1" {
+		t.Fatalf("A's indicator: %+v %v", cr, err)
+	}
+	if cr, err := live.Correlate(access(c), "indicator--00000000-0000-4000-8000-000000000003"); dragnet.ErrorCode(err) != dragnet.ENOTFOUND {
+		t.Fatalf("C sees B's TLP:RED indicator: %+v %v", cr, err)
+	}
+	if cr, err := live.Correlate(access(a), "indicator--00000000-0000-4000-8000-000000000003"); err != nil || len(cr.Values) != 1 || len(cr.Values[0].Reports) != 1 {
+		t.Fatalf("A on B's TLP:RED indicator: %+v %v", cr, err)
+	}
 
 	// A rebuild answers exactly as the incremental index did.
 	keys := []string{"198.51.100.7", "203.0.113.9", "192.0.2.1"}
+	for n := 1; n <= 3; n++ {
+		keys = append(keys, fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n))
+	}
 	answers := func() string {
 		var out string
 		for _, o := range orgs {
