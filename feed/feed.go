@@ -11,6 +11,12 @@
 // the same feed twice creates nothing new. The Pipeline stores Items in
 // batches, compares them with the stored versions, and reports a Summary
 // that accounts for every entry.
+//
+// The Scheduler pulls feeds and retires what is gone from them (revoked or
+// expired, as the feed says): a line of a list or an entry of a bundle
+// absent from the new pull; an attribute absent from a MISP feed event
+// read again, or every entry of an event its manifest no longer lists; an
+// object a remote TAXII collection's manifest no longer lists.
 package feed
 
 import (

@@ -55,7 +55,7 @@ func (m *Main) runFeedAdd(ctx context.Context, args []string) error {
 	name := fs.String("name", "", "feed name (required, unique)")
 	url := fs.String("url", "", "where the feed is: an http(s) URL, a file, a folder or a MISP feed's manifest.json (required)")
 	interval := fs.Duration("interval", time.Hour, "time between pulls (at least 1m)")
-	gone := fs.String("gone", "revoke", "what becomes of entries gone from the feed: revoke, expire or keep")
+	gone := fs.String("gone", "revoke", "what becomes of entries gone from the feed (a line of a list, an attribute or event of a MISP feed, an object no longer in a TAXII collection's manifest): revoke, expire or keep")
 	disabled := fs.Bool("disabled", false, "add the feed disabled (not pulled by the schedule)")
 	taxiiColl := fs.String("taxii-collection", "", "with --format taxii: the remote collection id (--url is the TAXII server)")
 	taxiiUser := fs.String("taxii-user", "", "with --format taxii: HTTP Basic user (a Dragnet hub's organisation name)")
