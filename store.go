@@ -371,3 +371,13 @@ type ObjectTail interface {
 	// to start following from now on. limit <= 0 means 1000.
 	ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*StoredObject, int64, error)
 }
+
+// AlertClaimer is implemented by stores that several nodes share (the
+// postgres store): every node sees every publication and makes the same
+// alerts, so a node posts an alert's webhook only if it is the first to
+// claim the alert's id.
+type AlertClaimer interface {
+	// ClaimAlert reports whether this call is the first to claim id
+	// (within a day: older claims are forgotten). System principal only.
+	ClaimAlert(ctx context.Context, id string) (bool, error)
+}

@@ -110,6 +110,8 @@ type Hub struct {
 	log    *slog.Logger
 	now    func() time.Time
 
+	claim func(ctx context.Context, id string) (bool, error)
+
 	mu       sync.Mutex
 	webhooks []Webhook
 	streams  map[int64]map[chan Event]bool
@@ -141,6 +143,13 @@ func (h *Hub) AddWebhook(w Webhook) error {
 	h.mu.Unlock()
 	return nil
 }
+
+// SetClaim makes the hub post an event's webhooks only when claim(ctx,
+// e.ID) says it is the first to claim the event (dragnet.AlertClaimer, for
+// nodes sharing a database, which all make the same events). Streams are
+// always served: each listener is connected to one node. Call it before
+// publishing.
+func (h *Hub) SetClaim(claim func(ctx context.Context, id string) (bool, error)) { h.claim = claim }
 
 // SetWebhooks replaces every registered webhook with ws (the webhooks of
 // the stored subscriptions, say). Invalid ones are left out and reported
@@ -180,6 +189,16 @@ func (h *Hub) Publish(ctx context.Context, e Event) error {
 		}
 	}
 	h.mu.Unlock()
+	if len(hooks) > 0 && h.claim != nil {
+		ok, err := h.claim(ctx, e.ID)
+		if err != nil {
+			h.log.Warn("claiming an alert failed", "event", e.ID, "err", err)
+			return err
+		}
+		if !ok {
+			return nil // another node posts it
+		}
+	}
 	var first error
 	for _, w := range hooks {
 		if err := h.post(ctx, w, e); err != nil {

@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/graph"
@@ -164,5 +168,71 @@ func testWatcherKinds(t *testing.T, db watchedStore) {
 	}
 	if evs, err := w.Poll(sys); err != nil || len(evs) != 0 {
 		t.Fatalf("second poll: %v %v", evs, err)
+	}
+}
+
+// TestTwoNodesPostOnce: two nodes on one PostgreSQL database both see a
+// publication and make its alert; its webhook is posted once, and each
+// node's stream listeners still get it.
+func TestTwoNodesPostOnce(t *testing.T) {
+	schema := pgtest.Schema(t)
+	n1 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	ctx := context.Background()
+	sys := dragnet.SystemContext(ctx)
+	a, b := &dragnet.Org{Name: "A", Country: "DE"}, &dragnet.Org{Name: "B", Country: "FR"}
+	for _, o := range []*dragnet.Org{a, b} {
+		if err := n1.CreateOrg(sys, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	posts := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		posts++
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	sub := &dragnet.Subscription{Kind: dragnet.SubscribeValue, Key: "ipv4:198.51.100.7", WebhookURL: srv.URL, WebhookSecret: "0123456789abcdef"}
+	if err := n1.CreateSubscription(dragnet.OrgContext(ctx, a, dragnet.RoleWrite), sub); err != nil {
+		t.Fatal(err)
+	}
+	n2 := pgtest.OpenSchema(t, postgres.Options{Schema: schema})
+	var watchers []*Watcher
+	for _, db := range []*postgres.DB{n1, n2} {
+		hub := NewHub(WebhookClient(true), nil, nil)
+		hub.SetClaim(db.ClaimAlert)
+		w := NewWatcher(db, hub, WatchOptions{})
+		if err := w.Start(sys); err != nil {
+			t.Fatal(err)
+		}
+		watchers = append(watchers, w)
+	}
+	rs, err := n2.AddObjects(dragnet.OrgContext(ctx, b, dragnet.RoleWrite), dragnet.CommunityCollectionID, "", []*dragnet.Submission{
+		stixObject(t, map[string]any{"type": "ipv4-addr", "id": id("ipv4-addr", 1), "value": "198.51.100.7"})})
+	if err != nil || rs[0].Err != nil {
+		t.Fatal(err, rs)
+	}
+	for i, w := range watchers {
+		evs, err := w.Poll(sys)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("node %d made %v, %v", i+1, evs, err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := posts
+		mu.Unlock()
+		if n > 1 {
+			t.Fatalf("the webhook was posted %d times", n)
+		}
+		if n == 1 && time.Now().After(deadline.Add(-4*time.Second)) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the webhook was never posted")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -162,6 +162,9 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	// through its own Access, by its event stream and webhooks.
 	if src, ok := st.(alert.Source); ok {
 		hub := alert.NewHub(alert.WebhookClient(*privateHooks), m.Logger, nil)
+		if c, ok := st.(dragnet.AlertClaimer); ok {
+			hub.SetClaim(c.ClaimAlert) // every node makes the alert; one posts it
+		}
 		wopts := alert.WatchOptions{Logger: m.Logger, Locate: gopts.Locate}
 		if live != nil {
 			wopts.Correlator, wopts.Sync = live, live.CatchUp
