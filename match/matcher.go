@@ -23,7 +23,8 @@ type Matcher struct {
 	src dragnet.ValueScanner
 	opt MatcherOptions
 
-	view atomic.Pointer[view]
+	view     atomic.Pointer[view]
+	patterns atomic.Pointer[Patterns]
 
 	mu         sync.Mutex // serialises Refresh and the swap of a new base
 	cursor     int64
@@ -41,6 +42,10 @@ type MatcherOptions struct {
 	// MaxDelta is the number of changed objects past which the base is
 	// rebuilt in the background; 0 means 10,000.
 	MaxDelta int
+	// Objects, if set, is read at Load and at each rebuild of the base
+	// for the indicators whose patterns the value index cannot stand in
+	// for (see PatternEntry); they are matched by the evaluator.
+	Objects dragnet.ObjectScanner
 }
 
 // objAud names one object in one audience: the unit the change stream
@@ -127,6 +132,9 @@ func (m *Matcher) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.loadPatterns(ctx); err != nil {
+		return err
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cursor = cursor
@@ -211,6 +219,9 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 func (m *Matcher) rebuild(ctx context.Context) {
 	defer m.wg.Done()
 	ix, cursor, err := m.scan(dragnet.SystemContext(ctx))
+	if err == nil {
+		err = m.loadPatterns(dragnet.SystemContext(ctx))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.rebuilding = false

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +87,11 @@ func (w *world) publish(o *dragnet.Org, coll string, n int, modified time.Time, 
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	rs, err := w.st.AddObjects(w.as(o), coll, "", []*dragnet.Submission{{Object: obj, Values: []dragnet.Value{v}}})
+	vals := []dragnet.Value{v}
+	if _, ok := extra["pattern"]; ok {
+		vals = nil // a complex pattern carries no values (observable.Values)
+	}
+	rs, err := w.st.AddObjects(w.as(o), coll, "", []*dragnet.Submission{{Object: obj, Values: vals}})
 	if err != nil || rs[0].Err != nil {
 		w.t.Fatalf("publishing %s: %v %v", id(n), err, rs)
 	}
@@ -246,5 +252,58 @@ func TestMatcherConcurrentReaders(t *testing.T) {
 		if e := <-errs; e != "" {
 			t.Error(e)
 		}
+	}
+}
+
+// TestMatcherPatterns publishes indicators with complex patterns and
+// streams telemetry through a Matcher that reads them from the store:
+// the event that completes a pattern hits, for readers who may see it.
+func TestMatcherPatterns(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	and := `[ipv4-addr:value = '198.51.100.1'] AND [domain-name:value = 'evil.example']`
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), map[string]any{"pattern": and, "confidence": 85})
+	w.publish(w.a, w.groupID, 2, t0, ip("198.51.100.1"), map[string]any{"pattern": `[domain-name:value = 'evil.example'] FOLLOWEDBY [ipv4-addr:value = '198.51.100.1']`})
+	w.publish(w.b, dragnet.CommunityCollectionID, 3, t0, ip("198.51.100.3"), nil) // simple: value index
+
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, Now: func() time.Time { return t0.AddDate(0, 1, 0) }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	in := "198.51.100.1\n10.0.0.1\nevil.example\n198.51.100.3\n"
+	for _, tc := range []struct {
+		acc  *dragnet.Access
+		want []string
+	}{
+		{w.access(w.a), []string{"3 " + id(1) + " 85", "4 " + id(3) + " 0"}},
+		{w.access(w.b), []string{"3 " + id(1) + " 85", "4 " + id(3) + " 0"}},
+	} {
+		var got []string
+		var out strings.Builder
+		if _, err := match.Stream(m, tc.acc, strings.NewReader(in), match.FormatPlain, nil, &out, func(r match.Result) error {
+			for _, h := range r.Indicators {
+				got = append(got, fmt.Sprintf("%d %s %d", r.Line, h.ID, h.Confidence))
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("hits = %q, want %q\n%s", got, tc.want, out.String())
+		}
+	}
+	// FOLLOWEDBY in the order the group's indicator wants, seen by A only.
+	var got []string
+	in = "evil.example\n198.51.100.1\n"
+	for _, acc := range []*dragnet.Access{w.access(w.a), w.access(w.b)} {
+		match.Stream(m, acc, strings.NewReader(in), match.FormatPlain, nil, io.Discard, func(r match.Result) error {
+			if r.Kind == "stix-pattern" {
+				got = append(got, r.Indicators[0].ID)
+			}
+			return nil
+		})
+	}
+	if !slices.Equal(got, []string{id(1), id(2), id(1)}) {
+		t.Errorf("pattern hits = %q", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -74,9 +75,8 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 	var st Stats
 	var buf []byte
 	lastLine := 0
-	emit := func(line int, v dragnet.Value, hits []Hit) error {
+	emitResult := func(res Result) error {
 		st.Hits++
-		res := NewResult(line, v, hits)
 		if onHit != nil {
 			if err := onHit(res); err != nil {
 				return err
@@ -92,6 +92,7 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		_, err := bw.Write(buf)
 		return err
 	}
+	emit := func(line int, v dragnet.Value, hits []Hit) error { return emitResult(NewResult(line, v, hits)) }
 	// Values are looked up in batches so that their memory reads overlap,
 	// except for a Flusher: a client streaming telemetry waits for the
 	// results of each line before sending more.
@@ -103,10 +104,60 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		vals, lines = vals[:0], lines[:0]
 		return err
 	}
+	// Each line is one event for the complex patterns, if lk has any.
+	var sess *PatternSession
+	var now func() time.Time
+	if pl, ok := lk.(patternLooker); ok {
+		if ps, clock := pl.patternSet(); ps.Len() > 0 {
+			sess, now = ps.NewSession(access, 0), clock
+		}
+	}
+	evLine := 0
+	var evTime time.Time
+	var evVals []dragnet.Value
+	endEvent := func() error {
+		if sess == nil || len(evVals) == 0 {
+			return nil
+		}
+		// An evaluator error (a pattern needing too much work) costs
+		// that pattern its hit on this event, not the stream.
+		// Events read in the same instant still follow one another
+		// (FOLLOWEDBY sees the order of lines).
+		t := now()
+		if !t.After(evTime) {
+			t = evTime.Add(time.Nanosecond)
+		}
+		evTime = t
+		phits, _ := sess.Event(t, evVals)
+		evVals = evVals[:0]
+		if len(phits) == 0 {
+			return nil
+		}
+		// Results stay in line order: the batch holds this line's values
+		// and earlier ones.
+		if err := flush(); err != nil {
+			return err
+		}
+		for _, h := range phits {
+			if err := emitResult(patternResult(evLine, h)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var hits []Hit
 	err := Scan(r, f, fields, func(line int, v dragnet.Value) error {
 		st.Values++
 		lastLine = line
+		if sess != nil {
+			if line != evLine {
+				if err := endEvent(); err != nil {
+					return err
+				}
+				evLine = line
+			}
+			evVals = append(evVals, v)
+		}
 		if eager {
 			if hits = lk.AppendLookup(hits[:0], v, access); len(hits) > 0 {
 				return emit(line, v, hits)
@@ -119,6 +170,9 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		}
 		return nil
 	})
+	if err == nil {
+		err = endEvent()
+	}
 	// Values read before a bad line are still looked up and written.
 	if len(vals) > 0 {
 		if ferr := flush(); err == nil {
@@ -134,6 +188,12 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 
 // streamBatch is how many values Stream looks up together.
 const streamBatch = 4 * batchSize
+
+// patternResult is the Result of a complex-pattern hit: its value is the
+// indicator's pattern, of kind "stix-pattern".
+func patternResult(line int, h PatternHit) Result {
+	return Result{Line: line, Value: h.Pattern, Kind: "stix-pattern", Indicators: []ResultHit{{ID: h.IndicatorID, TLP: h.TLP.String(), Confidence: h.Confidence}}}
+}
 
 // appendResult appends res as one JSON line.
 func appendResult(b []byte, res *Result) []byte {

@@ -75,7 +75,8 @@ func (m *Main) runMatch(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	mt := match.NewMatcher(vs, match.MatcherOptions{Suppress: sup, Logger: m.Logger})
+	objs, _ := st.(dragnet.ObjectScanner) // complex patterns, where the store can list them
+	mt := match.NewMatcher(vs, match.MatcherOptions{Suppress: sup, Logger: m.Logger, Objects: objs})
 	if err := mt.Load(sys); err != nil {
 		return err
 	}

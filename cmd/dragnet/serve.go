@@ -88,7 +88,8 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 	// store's changes: at once on a change notice where the store sends
 	// them (PostgreSQL, several nodes), and every second in any case.
 	if scanner, ok := st.(dragnet.ValueScanner); ok {
-		matcher := match.NewMatcher(scanner, match.MatcherOptions{Logger: m.Logger, Suppress: supp})
+		objs, _ := st.(dragnet.ObjectScanner) // complex patterns, where the store can list them
+		matcher := match.NewMatcher(scanner, match.MatcherOptions{Logger: m.Logger, Suppress: supp, Objects: objs})
 		if err := matcher.Load(dragnet.SystemContext(ctx)); err != nil {
 			return fmt.Errorf("loading the matcher: %w", err)
 		}
