@@ -1,8 +1,6 @@
 package feed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -196,45 +194,6 @@ func (s *Scheduler) RunDue(ctx context.Context) {
 			s.log.Warn("feed pull failed", "feed", f.Name, "err", err, "failures", f.Failures)
 		}
 	}
-}
-
-// feedState is the stored state of a feed: the ids of its entries at the
-// last pull (by part for a source read in parts), the MISP feed events
-// already loaded, and where an incremental source resumes.
-type feedState struct {
-	IDs   []string            `json:"ids"`
-	Parts map[string][]string `json:"parts,omitempty"`
-	// FP holds the Fingerprint of each entry as last seen.
-	FP     map[string]uint64 `json:"fp,omitempty"`
-	Known  map[string]int64  `json:"known,omitempty"`
-	Cursor string            `json:"cursor,omitempty"`
-}
-
-func decodeState(b []byte) (*feedState, error) {
-	st := &feedState{}
-	if len(b) == 0 {
-		return st, nil
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("reading feed state: %w", err)
-	}
-	if err := json.NewDecoder(zr).Decode(st); err != nil {
-		return nil, fmt.Errorf("reading feed state: %w", err)
-	}
-	return st, nil
-}
-
-func encodeState(st *feedState) ([]byte, error) {
-	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
-	if err := json.NewEncoder(zw).Encode(st); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // RunFeed pulls one feed now, retrying a failed pull with back-off, and
