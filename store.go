@@ -243,6 +243,11 @@ type ValueEntry struct {
 	Revoked    bool
 	ValidUntil time.Time // zero when the object has none
 	DateAdded  time.Time
+	// Confidence and ValidFrom are an indicator's confidence (0..100; 0
+	// also when absent) and valid_from (zero when absent); other objects
+	// leave them zero.
+	Confidence int
+	ValidFrom  time.Time
 }
 
 // ValueChange says that the current values of one object in one audience
@@ -380,4 +385,24 @@ type AlertClaimer interface {
 	// ClaimAlert reports whether this call is the first to claim id
 	// (within a day: older claims are forgotten). System principal only.
 	ClaimAlert(ctx context.Context, id string) (bool, error)
+}
+
+// IndicatorTerms reads the JSON array [confidence, valid_from] that value
+// scanners select from an indicator (either may be null): the confidence
+// when it is a whole number in 0..100, else 0, and valid_from when it is
+// an RFC 3339 timestamp, else zero.
+func IndicatorTerms(arr string) (confidence int, validFrom time.Time) {
+	var v [2]any
+	if json.Unmarshal([]byte(arr), &v) != nil {
+		return 0, time.Time{}
+	}
+	if c, ok := v[0].(float64); ok && c >= 0 && c <= 100 && c == float64(int(c)) {
+		confidence = int(c)
+	}
+	if s, ok := v[1].(string); ok {
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			validFrom = t.UTC()
+		}
+	}
+	return confidence, validFrom
 }

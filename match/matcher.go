@@ -88,6 +88,8 @@ func entryOf(e *dragnet.ValueEntry) (Entry, bool) {
 		IndicatorID: e.ObjectID,
 		Audience:    e.AudienceID,
 		TLP:         e.TLP,
+		Confidence:  e.Confidence,
+		ValidFrom:   e.ValidFrom,
 		ValidUntil:  e.ValidUntil,
 		Revoked:     e.Revoked,
 	}, true

@@ -307,3 +307,32 @@ func TestMatcherPatterns(t *testing.T) {
 		t.Errorf("pattern hits = %q", got)
 	}
 }
+
+// TestMatcherIndicatorTerms checks that the store's value entries carry
+// an indicator's confidence and valid_from: hits report the confidence,
+// and an indicator not yet valid does not hit until it is.
+func TestMatcherIndicatorTerms(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), map[string]any{"confidence": 85})
+	w.publish(w.a, dragnet.CommunityCollectionID, 2, t0, ip("198.51.100.2"), map[string]any{"valid_from": "2026-03-01T00:00:00Z"})
+	now := t0
+	m := match.NewMatcher(w.st, match.MatcherOptions{Now: func() time.Time { return now }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	acc := w.access(w.a)
+	if hs := m.AppendLookup(nil, ip("198.51.100.1"), acc); len(hs) != 1 || hs[0].Confidence != 85 {
+		t.Errorf("hits = %+v, want one of confidence 85", hs)
+	}
+	if hs := m.AppendLookup(nil, ip("198.51.100.2"), acc); len(hs) != 0 {
+		t.Errorf("not yet valid: %d hits", len(hs))
+	}
+	now = t0.AddDate(0, 2, 0)
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if hs := m.AppendLookup(nil, ip("198.51.100.2"), acc); len(hs) != 1 || hs[0].Confidence != 0 {
+		t.Errorf("valid now: hits = %+v", hs)
+	}
+}

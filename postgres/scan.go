@@ -28,7 +28,9 @@ func system(ctx context.Context) error {
 // entriesSQL selects the values of the current (newest) version of each
 // object in each audience; callers add conditions on s.
 const entriesSQL = `SELECT ov.kind, ov.value, s.obj_id, s.type, s.version_ns, s.audience_id, s.tlp, s.submitter,
-		s.revoked, v.valid_until_ns, s.date_added
+		s.revoked, v.valid_until_ns, s.date_added,
+		CASE WHEN s.type = 'indicator' THEN (SELECT json_build_array(j->'confidence', j->'valid_from')::text
+			FROM (SELECT convert_from(v.raw, 'UTF8')::json AS j) r) END
 	FROM submissions s JOIN versions v ON v.vid = s.vid JOIN obj_values ov ON ov.vid = s.vid
 	WHERE s.latest`
 
@@ -37,9 +39,13 @@ func scanEntry(rows pgx.Rows) (*dragnet.ValueEntry, error) {
 	var kind string
 	var ver, until, date int64
 	var tlp int16
+	var ind *string
 	if err := rows.Scan(&kind, &e.Value.Value, &e.ObjectID, &e.Type, &ver, &e.AudienceID, &tlp, &e.OrgID,
-		&e.Revoked, &until, &date); err != nil {
+		&e.Revoked, &until, &date, &ind); err != nil {
 		return nil, err
+	}
+	if ind != nil {
+		e.Confidence, e.ValidFrom = dragnet.IndicatorTerms(*ind)
 	}
 	e.Value.Kind = dragnet.ValueKind(kind)
 	e.Version, e.DateAdded, e.TLP = versionTime(ver, date), micros(date), dragnet.TLP(tlp)

@@ -59,7 +59,8 @@ func (db *DB) ValueRefs(ctx context.Context, v dragnet.Value) ([]*dragnet.ValueR
 
 // valueEntryQuery selects the value entries of current (latest)
 // submissions; callers add conditions on s.
-const valueEntryQuery = `SELECT ov.kind, ov.value, o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added, v.revoked, v.valid_until
+const valueEntryQuery = `SELECT ov.kind, ov.value, o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added, v.revoked, v.valid_until,
+		CASE WHEN o.type = 'indicator' THEN json_extract(CAST(v.raw AS TEXT), '$.confidence', '$.valid_from') END
 	FROM submissions s
 	JOIN obj_values ov ON ov.vid = s.vid
 	JOIN versions v ON v.vid = s.vid
@@ -71,8 +72,12 @@ func scanEntry(rows *sql.Rows) (*dragnet.ValueEntry, error) {
 	var kind string
 	var vns, da, until int64
 	var tlp int
-	if err := rows.Scan(&kind, &e.Value.Value, &e.ObjectID, &e.Type, &vns, &e.AudienceID, &tlp, &e.OrgID, &da, &e.Revoked, &until); err != nil {
+	var ind sql.NullString
+	if err := rows.Scan(&kind, &e.Value.Value, &e.ObjectID, &e.Type, &vns, &e.AudienceID, &tlp, &e.OrgID, &da, &e.Revoked, &until, &ind); err != nil {
 		return nil, fmt.Errorf("reading value index: %w", err)
+	}
+	if ind.Valid {
+		e.Confidence, e.ValidFrom = dragnet.IndicatorTerms(ind.String)
 	}
 	e.Value.Kind = dragnet.ValueKind(kind)
 	e.TLP, e.DateAdded, e.ValidUntil = dragnet.TLP(tlp), fromMicros(da), fromNanos(until)

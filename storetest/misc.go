@@ -131,7 +131,8 @@ func testValueScanner(t *testing.T, e *env) {
 	ip := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.1"}
 	ip2 := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.2"}
 	until := "2030-01-01T00:00:00Z"
-	e.mustAdd(a, own, sub(obj("indicator", uuid(1), t0, nil, map[string]any{"valid_until": until}), ip))
+	from := "2026-01-02T03:04:05.5Z"
+	e.mustAdd(a, own, sub(obj("indicator", uuid(1), t0, nil, map[string]any{"valid_until": until, "valid_from": from, "confidence": 85}), ip))
 	e.mustAdd(a, dragnet.CommunityCollectionID, sub(obj("indicator", uuid(2), t0, nil, nil), ip2))
 	_, err := vs.ScanValues(as(a), func(*dragnet.ValueEntry) error { return nil })
 	wantCode(t, "member scans", err, dragnet.EFORBIDDEN)
@@ -143,11 +144,12 @@ func testValueScanner(t *testing.T, e *env) {
 	for _, v := range got {
 		switch v.ObjectID {
 		case "indicator--" + uuid(1):
-			if v.Value != ip || v.TLP != dragnet.TLPAmber || v.OrgID != a.ID || v.Revoked || v.ValidUntil.Format(time.RFC3339) != until {
+			if v.Value != ip || v.TLP != dragnet.TLPAmber || v.OrgID != a.ID || v.Revoked || v.ValidUntil.Format(time.RFC3339) != until ||
+				v.Confidence != 85 || v.ValidFrom.Format(time.RFC3339Nano) != from {
 				t.Errorf("entry %+v", v)
 			}
 		case "indicator--" + uuid(2):
-			if v.Value != ip2 || v.AudienceID != 1 || v.TLP != dragnet.TLPGreen || !v.ValidUntil.IsZero() {
+			if v.Value != ip2 || v.AudienceID != 1 || v.TLP != dragnet.TLPGreen || !v.ValidUntil.IsZero() || v.Confidence != 0 {
 				t.Errorf("entry %+v", v)
 			}
 		default:
