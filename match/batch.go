@@ -81,9 +81,12 @@ func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.
 		if p.slow {
 			continue
 		}
-		exact, block := ix.ip4Probe(p.k)
+		p.h = hash32(p.k)
+		exact, block := len(ix.ipv4.slots) > 0, true
+		if filtered {
+			exact, block = ix.ip4f.block(p.bh).has2(uint32(p.h), uint32(p.bh))
+		}
 		if exact && nslots > 0 {
-			p.h = hash32(p.k)
 			p.exact = true
 			sink += ix.ipv4.slots[fastrange(p.h, nslots)].key
 		}
