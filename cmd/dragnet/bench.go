@@ -125,6 +125,7 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 	}
 	var suffix [4]byte
 	rand.Read(suffix[:])
+	run := uint16(suffix[0])<<8 | uint16(suffix[1])
 	org := &dragnet.Org{Name: "bench-" + hex.EncodeToString(suffix[:]), Country: "DE", Kind: dragnet.KindVendor}
 	if err := st.CreateOrg(sys, org); err != nil {
 		return err
@@ -173,7 +174,7 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 				if j > i {
 					env.WriteByte(',')
 				}
-				env.Write(benchIndicator(j))
+				env.Write(benchIndicator(run, j))
 			}
 			env.WriteString(`]}`)
 			s, err := nd.c.AddEnvelope(ctx, coll, env.Bytes())
@@ -186,7 +187,11 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 			statuses = append(statuses, s.ID)
 		}
 		for _, id := range statuses {
-			s, err := nd.c.WaitStatus(ctx, id, 20*time.Millisecond)
+			// A status that stays pending this long means the server
+			// failed to store the envelope (its log says why).
+			wctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+			s, err := nd.c.WaitStatus(wctx, id, 20*time.Millisecond)
+			cancel()
 			if err != nil {
 				return fmt.Errorf("waiting for status %s: %w", id, err)
 			}
@@ -239,7 +244,7 @@ func (m *Main) runBenchTAXII(ctx context.Context, args []string) error {
 	lat := make([]time.Duration, 0, *gets)
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	for g := range *gets {
-		id := benchIndicatorID(rng.IntN(*n))
+		id := benchIndicatorID(run, rng.IntN(*n))
 		t := time.Now()
 		p, err := ns[g%len(ns)].c.GetObject(ctx, coll, id, taxii.Query{})
 		if err != nil {
@@ -278,15 +283,17 @@ func eachNode(ns []*benchNode, fn func(k int, nd *benchNode) error) error {
 	return errors.Join(errs...)
 }
 
-// benchIndicatorID is the id of generated indicator i.
-func benchIndicatorID(i int) string {
-	return fmt.Sprintf("indicator--%08x-5e1c-4b8a-9d4f-%012x", uint32(i), uint64(i)*2654435761%(1<<48))
+// benchIndicatorID is the id of generated indicator i of a run: runs on
+// one store (a PostgreSQL database kept between runs) add new objects
+// rather than re-publish those of earlier runs.
+func benchIndicatorID(run uint16, i int) string {
+	return fmt.Sprintf("indicator--%08x-5e1c-4b8a-%04x-%012x", uint32(i), 0x8000|run&0x3fff, uint64(i)*2654435761%(1<<48))
 }
 
 // benchIndicator returns generated indicator i, about 600 bytes, with a
 // realistic pattern on an IPv4 address, a domain, a URL, a file hash or
 // an e-mail address.
-func benchIndicator(i int) []byte {
+func benchIndicator(run uint16, i int) []byte {
 	a, b, c := i>>16&0xff, i>>8&0xff, i&0xff
 	var name, pattern string
 	switch i % 5 {
@@ -306,7 +313,7 @@ func benchIndicator(i int) []byte {
 		e := fmt.Sprintf("billing%d@invoice-notice.example", i)
 		name, pattern = "Phishing sender", "[email-addr:value = '"+e+"']"
 	}
-	return []byte(`{"type":"indicator","spec_version":"2.1","id":"` + benchIndicatorID(i) + `",` +
+	return []byte(`{"type":"indicator","spec_version":"2.1","id":"` + benchIndicatorID(run, i) + `",` +
 		`"created":"2024-04-06T20:03:48.000Z","modified":"2024-04-06T20:03:48.000Z",` +
 		`"name":` + strconv.Quote(name) + `,"description":"Observed in a banking-trojan campaign; reported by a member CERT.",` +
 		`"indicator_types":["malicious-activity"],"pattern":` + strconv.Quote(pattern) + `,"pattern_type":"stix",` +

@@ -80,7 +80,7 @@ func TestBenchIndicatorsValid(t *testing.T) {
 	seen := map[string]bool{}
 	for i := 0; i < 2000; i++ {
 		var o struct{ ID, Pattern string }
-		raw := benchIndicator(i)
+		raw := benchIndicator(7, i)
 		if err := json.Unmarshal(raw, &o); err != nil {
 			t.Fatalf("indicator %d: %v", i, err)
 		}

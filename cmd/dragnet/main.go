@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"syscall"
 
@@ -21,6 +22,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// Ingest allocates many short-lived values over a small live heap, so
+	// the collector's default pace (GOGC=100) ran it often enough to cost
+	// about a sixth of the CPU of a TAXII add (bench taxii: 12.9 against
+	// 10.7 CPU-seconds per 100,000 objects at 400). GOGC, when set, rules.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	m := NewMain()
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
