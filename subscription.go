@@ -58,3 +58,25 @@ func (s *Subscription) Validate() error {
 	}
 	return nil
 }
+
+// SubscribingOrg returns the organisation p may change subscriptions for:
+// its own, with a write or admin token. Stores call it first.
+func SubscribingOrg(p Principal) (*Org, error) {
+	if p.Org == nil {
+		return nil, Errorf(EFORBIDDEN, "subscriptions belong to organisations")
+	}
+	if !p.Role.CanWrite() {
+		return nil, Errorf(EFORBIDDEN, "a %s token may not change subscriptions", p.Role)
+	}
+	return p.Org, nil
+}
+
+// AuditDetail is what the audit log records of a subscription: its kind,
+// key and webhook URL (never the secret).
+func (s *Subscription) AuditDetail() string {
+	d := s.Kind + " " + s.Key
+	if s.WebhookURL != "" {
+		d += " webhook " + s.WebhookURL
+	}
+	return d
+}

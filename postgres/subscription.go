@@ -14,27 +14,13 @@ import (
 var _ dragnet.SubscriptionService = (*DB)(nil)
 
 // subscribingOrg returns the caller's organisation if it may change
-// subscriptions (a write or admin token), else an error.
+// subscriptions.
 func subscribingOrg(ctx context.Context) (*dragnet.Org, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if p.Org == nil {
-		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "subscriptions belong to organisations")
-	}
-	if !p.Role.CanWrite() {
-		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "a %s token may not change subscriptions", p.Role)
-	}
-	return p.Org, nil
-}
-
-func subscriptionDetail(s *dragnet.Subscription) string {
-	d := s.Kind + " " + s.Key
-	if s.WebhookURL != "" {
-		d += " webhook " + s.WebhookURL
-	}
-	return d
+	return dragnet.SubscribingOrg(p)
 }
 
 // CreateSubscription implements dragnet.SubscriptionService.
@@ -52,7 +38,7 @@ func (db *DB) CreateSubscription(ctx context.Context, s *dragnet.Subscription) e
 			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, s.OrgID, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, s.Created).Scan(&s.ID); err != nil {
 			return err
 		}
-		return db.auditAdmin(ctx, tx, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s))
+		return db.auditAdmin(ctx, tx, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail())
 	}))
 }
 
@@ -104,7 +90,7 @@ func (db *DB) UpdateSubscription(ctx context.Context, s *dragnet.Subscription) e
 			return err
 		}
 		s.OrgID, s.Created = org.ID, s.Created.UTC()
-		return db.auditAdmin(ctx, tx, "alert.update", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s))
+		return db.auditAdmin(ctx, tx, "alert.update", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail())
 	})
 	return wrap("updating subscription", err)
 }

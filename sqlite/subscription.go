@@ -13,27 +13,13 @@ import (
 var _ dragnet.SubscriptionService = (*DB)(nil)
 
 // subscribingOrg returns the caller's organisation if it may change
-// subscriptions (a write or admin token), else an error.
+// subscriptions.
 func subscribingOrg(ctx context.Context) (*dragnet.Org, error) {
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if p.Org == nil {
-		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "subscriptions belong to organisations")
-	}
-	if !p.Role.CanWrite() {
-		return nil, dragnet.Errorf(dragnet.EFORBIDDEN, "a %s token may not change subscriptions", p.Role)
-	}
-	return p.Org, nil
-}
-
-func subscriptionDetail(s *dragnet.Subscription) string {
-	d := s.Kind + " " + s.Key
-	if s.WebhookURL != "" {
-		d += " webhook " + s.WebhookURL
-	}
-	return d
+	return dragnet.SubscribingOrg(p)
 }
 
 // CreateSubscription implements dragnet.SubscriptionService.
@@ -59,7 +45,7 @@ func (db *DB) CreateSubscription(ctx context.Context, s *dragnet.Subscription) e
 	if s.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	if err := auditAdmin(ctx, w, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s)); err != nil {
+	if err := auditAdmin(ctx, w, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail()); err != nil {
 		return err
 	}
 	return w.commit(ctx)
@@ -119,7 +105,7 @@ func (db *DB) UpdateSubscription(ctx context.Context, s *dragnet.Subscription) e
 		return fmt.Errorf("updating subscription: %w", err)
 	}
 	s.OrgID, s.Created = org.ID, fromMicros(created)
-	if err := auditAdmin(ctx, w, "alert.update", fmt.Sprintf("subscription %d", s.ID), subscriptionDetail(s)); err != nil {
+	if err := auditAdmin(ctx, w, "alert.update", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail()); err != nil {
 		return err
 	}
 	return w.commit(ctx)
