@@ -2,8 +2,6 @@ package feed
 
 import (
 	"bytes"
-	"hash/fnv"
-	"sort"
 )
 
 // Fingerprint is a 64-bit hash (FNV-1a) of what an entry's object says,
@@ -21,23 +19,43 @@ func Fingerprint(it *Item) uint64 {
 	if !ok {
 		return 0
 	}
-	h := fnv.New64a()
+	h := uint64(fnvOffset)
 	if it.RunTimes {
-		h.Write([]byte{1})
+		h = fnvByte(h, 1)
 	}
 	for _, m := range ms {
 		if ignored(m.key, it.RunTimes) {
 			continue
 		}
-		h.Write([]byte(m.key))
-		h.Write([]byte{0})
-		h.Write(m.value)
-		h.Write([]byte{0})
+		h = fnvByte(fnvString(h, m.key), 0)
+		h = fnvByte(fnvBytes(h, m.value), 0)
 	}
-	if fp := h.Sum64(); fp != 0 {
-		return fp
+	if h != 0 {
+		return h
 	}
 	return 1
+}
+
+// FNV-1a, 64 bits, written out so that hashing allocates nothing.
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvByte(h uint64, c byte) uint64 { return (h ^ uint64(c)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func fnvBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	return h
 }
 
 // ignored reports whether key is left out when versions are compared.
@@ -108,7 +126,12 @@ func topMembers(raw []byte, dst []member) ([]member, bool) {
 		}
 		i = skipSpace(raw, i+1)
 	}
-	sort.Slice(dst, func(a, b int) bool { return dst[a].key < dst[b].key })
+	// Insertion sort: a dozen members, often nearly in order.
+	for a := 1; a < len(dst); a++ {
+		for b := a; b > 0 && dst[b].key < dst[b-1].key; b-- {
+			dst[b], dst[b-1] = dst[b-1], dst[b]
+		}
+	}
 	for k := 1; k < len(dst); k++ {
 		if dst[k].key == dst[k-1].key {
 			return nil, false

@@ -3,6 +3,8 @@ package feed
 import (
 	"reflect"
 	"testing"
+
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 var sameCases = []struct {
@@ -68,4 +70,29 @@ func FuzzSameContent(f *testing.F) {
 			t.Errorf("sameMembers(%s, %s) = %v, decoding says %v", a, b, same, want)
 		}
 	})
+}
+
+func TestFingerprint(t *testing.T) {
+	fp := func(raw string, runTimes bool) uint64 {
+		return Fingerprint(&Item{Object: &stix.Object{Raw: []byte(raw)}, RunTimes: runTimes})
+	}
+	a := fp(`{"type":"indicator","id":"x","created":"1","modified":"1","valid_from":"1","pattern":"[a]"}`, true)
+	if a == 0 {
+		t.Fatal("no fingerprint")
+	}
+	if b := fp(`{"id":"x","type":"indicator","created":"2","modified":"3","valid_from":"2","pattern":"[a]"}`, true); b != a {
+		t.Error("member order or the run's times changed the fingerprint")
+	}
+	if b := fp(`{"type":"indicator","id":"x","created":"1","modified":"1","valid_from":"2","pattern":"[a]"}`, false); b == a {
+		t.Error("valid_from from the source did not count")
+	}
+	if b := fp(`{"type":"indicator","id":"x","created":"1","modified":"1","valid_from":"1","pattern":"[b]"}`, true); b == a {
+		t.Error("a changed pattern kept the fingerprint")
+	}
+	if b := fp(`{"type":"indicator","id":"x","pattern":"[a]","a":"b"}`, true); b == fp(`{"type":"indicator","id":"x","pattern":"[a]","ab":""}`, true) {
+		t.Error("keys and values run together")
+	}
+	if fp(`not json`, false) != 0 || fp(`{"a":1,"a":2}`, false) != 0 {
+		t.Error("a fingerprint of what is not read plainly")
+	}
 }
