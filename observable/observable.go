@@ -224,8 +224,11 @@ func indicatorPattern(o *stix.Object) (*pattern.Pattern, error) {
 		Pattern     *string `json:"pattern"`
 		PatternType string  `json:"pattern_type"`
 	}
-	if err := json.Unmarshal(o.Raw, &f); err != nil {
-		return nil, dragnet.Errorf(dragnet.EINVALID, "indicator %s: %v", o.ID, err)
+	var ok bool
+	if f.Pattern, f.PatternType, ok = patternFields(o.Raw); !ok {
+		if err := json.Unmarshal(o.Raw, &f); err != nil {
+			return nil, dragnet.Errorf(dragnet.EINVALID, "indicator %s: %v", o.ID, err)
+		}
 	}
 	if f.PatternType != "" && f.PatternType != "stix" {
 		return nil, nil
