@@ -1,8 +1,11 @@
 package graph
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
+	"math"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,13 +23,16 @@ import (
 // applies what was published since the graph's snapshot to a small index
 // of recent submissions, in O(new objects), and Correlate answers from the
 // graph and that index together, so a value reported a second ago
-// correlates now. The rest of the graph (paths, neighbourhoods, clusters,
+// correlates now. When the store is also a dragnet.RemovalTail, deletions
+// are applied the same way: a submission deleted a second ago no longer
+// counts. The rest of the graph (paths, neighbourhoods, clusters,
 // trace, sightings) is as of the last rebuild; each rebuild folds the
 // recent submissions in and drops them from the index.
 type Live struct {
 	cur  atomic.Pointer[Graph]
 	src  dragnet.ObjectScanner
-	tail dragnet.ObjectTail // nil when the store has none
+	tail dragnet.ObjectTail  // nil when the store has none
+	rem  dragnet.RemovalTail // nil when the store has none (or no ObjectTail)
 	orgs func(context.Context) ([]*dragnet.Org, error)
 	opts Options
 	log  *slog.Logger
@@ -47,6 +53,9 @@ func NewLive(src dragnet.ObjectScanner, orgs func(context.Context) ([]*dragnet.O
 	}
 	l := &Live{src: src, orgs: orgs, opts: opts, log: log, recent: newRecent(), cursor: -1}
 	l.tail, _ = src.(dragnet.ObjectTail)
+	if l.tail != nil {
+		l.rem, _ = src.(dragnet.RemovalTail)
+	}
 	return l
 }
 
@@ -125,16 +134,18 @@ func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 	return g.correlateRecent(a, key, &l.recent, &l.opts)
 }
 
-// CatchUp applies what was published since the last CatchUp (or the
-// graph's snapshot) to the recent index. It does nothing before the first
-// build or when the store is no ObjectTail. ctx must carry the system
-// principal.
+// CatchUp applies what was published, and when the store is also a
+// dragnet.RemovalTail what was removed, since the last CatchUp (or the
+// graph's snapshot) to the recent index: a deleted submission stops
+// counting at once. It does nothing before the first build or when the
+// store is no ObjectTail. ctx must carry the system principal.
 func (l *Live) CatchUp(ctx context.Context) error {
 	if l.tail == nil {
 		return nil
 	}
 	l.catchUp.Lock()
 	defer l.catchUp.Unlock()
+	const page = 1000
 	for {
 		l.mu.RLock()
 		cursor := l.cursor
@@ -142,27 +153,56 @@ func (l *Live) CatchUp(ctx context.Context) error {
 		if cursor < 0 {
 			return nil
 		}
-		objs, next, err := l.tail.ObjectsAfter(ctx, cursor, 1000)
+		// Removals first: their cursor is a bound every later read of
+		// objects covers (one sequence, committed in order), so objects
+		// up to it are all seen; what lies beyond waits for the next round.
+		var rems []*dragnet.Removal
+		next, full := int64(math.MaxInt64), false
+		if l.rem != nil {
+			var err error
+			if rems, next, err = l.rem.RemovalsAfter(ctx, cursor, page); err != nil {
+				return err
+			}
+			full = len(rems) == page
+		}
+		objs, onext, err := l.tail.ObjectsAfter(ctx, cursor, page)
 		if err != nil {
 			return err
 		}
-		if len(objs) == 0 {
-			return nil
+		if len(objs) == page || l.rem == nil {
+			next = min(next, onext)
+			full = full || len(objs) == page
 		}
-		if err := l.apply(ctx, objs, cursor, next); err != nil {
-			return err
+		objs = slices.DeleteFunc(objs, func(o *dragnet.StoredObject) bool { return o.DateAdded.UnixMicro() > next })
+		rems = slices.DeleteFunc(rems, func(r *dragnet.Removal) bool { return r.Seq > next })
+		if next > cursor {
+			if err := l.apply(ctx, objs, rems, cursor, next); err != nil {
+				return err
+			}
+		}
+		if !full {
+			return nil
 		}
 	}
 }
 
-// apply records objs, read from cursor to next, unless a rebuild moved
-// the cursor past them meanwhile.
-func (l *Live) apply(ctx context.Context, objs []*dragnet.StoredObject, cursor, next int64) error {
+// apply records objs and rems, read from cursor to next, unless a rebuild
+// moved the cursor past them meanwhile. Both are applied in the order of
+// the store's sequence, so the state each carries as of its read ends up
+// in the index.
+func (l *Live) apply(ctx context.Context, objs []*dragnet.StoredObject, rems []*dragnet.Removal, cursor, next int64) error {
 	l.mu.RLock()
 	missing := false
 	for _, o := range objs {
 		if _, ok := l.country[o.Submitter]; !ok {
 			missing = true
+		}
+	}
+	for _, r := range rems {
+		if r.Current != nil {
+			if _, ok := l.country[r.Current.Submitter]; !ok {
+				missing = true
+			}
 		}
 	}
 	l.mu.RUnlock()
@@ -173,25 +213,27 @@ func (l *Live) apply(ctx context.Context, objs []*dragnet.StoredObject, cursor, 
 			return err
 		}
 	}
-	subs := make([]*recentSub, len(objs))
-	for i, o := range objs {
-		x, err := extract(o.Raw)
-		if err != nil {
-			continue // the builder skips it too
-		}
-		added := o.DateAdded.Unix()
-		s := &recentSub{added: o.DateAdded.UnixMicro(), first: x.first, last: x.last}
-		if s.first == 0 {
-			s.first = added
-		}
-		if s.last == 0 {
-			s.last = s.first
-		}
-		for _, v := range x.values {
-			s.values = append(s.values, valueKey(string(v.Kind), v.Value))
-		}
-		subs[i] = s
+	type change struct {
+		seq int64
+		key pairKey
+		sub *recentSub
+		obj *dragnet.StoredObject // whose submitter reports sub; nil for a tombstone
 	}
+	changes := make([]change, 0, len(objs)+len(rems))
+	for _, o := range objs {
+		added := o.DateAdded.UnixMicro()
+		changes = append(changes, change{added, pairKey{o.ID, o.AudienceID}, recentFrom(o, added), o})
+	}
+	for _, r := range rems {
+		c := change{seq: r.Seq, key: pairKey{r.ObjectID, r.AudienceID}, sub: &recentSub{added: r.Seq, gone: true}}
+		if r.Current != nil {
+			// The version left current replaces the graph's too; it is
+			// pruned once a rebuild's snapshot holds the removal.
+			c.sub, c.obj = recentFrom(r.Current, r.Seq), r.Current
+		}
+		changes = append(changes, c)
+	}
+	slices.SortStableFunc(changes, func(a, b change) int { return cmp.Compare(a.seq, b.seq) })
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, o := range orgs {
@@ -200,16 +242,36 @@ func (l *Live) apply(ctx context.Context, objs []*dragnet.StoredObject, cursor, 
 	if l.cursor != cursor {
 		return nil // a rebuild took these in
 	}
-	for i, o := range objs {
-		s := subs[i]
-		if s == nil {
-			s = &recentSub{added: o.DateAdded.UnixMicro()}
+	for _, c := range changes {
+		if c.obj != nil {
+			c.sub.org, c.sub.country = c.obj.Submitter, l.country[c.obj.Submitter]
 		}
-		s.org, s.country = o.Submitter, l.country[o.Submitter]
-		l.recent.put(pairKey{o.ID, o.AudienceID}, s)
+		l.recent.put(c.key, c.sub)
 	}
 	l.cursor = next
 	return nil
+}
+
+// recentFrom is what correlation needs of o, pruned once a rebuild's
+// snapshot reaches added (Unix microseconds). An object the builder would
+// skip carries no values.
+func recentFrom(o *dragnet.StoredObject, added int64) *recentSub {
+	s := &recentSub{added: added}
+	x, err := extract(o.Raw)
+	if err != nil {
+		return s
+	}
+	s.first, s.last = x.first, x.last
+	if s.first == 0 {
+		s.first = o.DateAdded.Unix()
+	}
+	if s.last == 0 {
+		s.last = s.first
+	}
+	for _, v := range x.values {
+		s.values = append(s.values, valueKey(string(v.Kind), v.Value))
+	}
+	return s
 }
 
 // Follow runs CatchUp on every notice from wake and every interval, until

@@ -18,6 +18,7 @@ type pairKey struct {
 // recentSub is the current version of one object in one audience,
 // published after the graph's snapshot: what correlation needs of it.
 type recentSub struct {
+	gone        bool // removed from the audience: a tombstone that only hides the graph's submission
 	org         int64
 	country     string
 	added       int64 // date_added, Unix microseconds
@@ -25,10 +26,12 @@ type recentSub struct {
 	values      []string
 }
 
-// recent holds what was published since the current graph was built, so
-// that correlation answers at once instead of at the next rebuild. Each
-// entry replaces whatever the graph holds for its (object, audience): the
-// newest version is what counts, as in the store. Not safe for concurrent
+// recent holds what was published or removed since the current graph was
+// built, so that correlation answers at once instead of at the next
+// rebuild. Each entry replaces whatever the graph holds for its (object,
+// audience): the newest version is what counts, as in the store, and a
+// removal leaves the version still current there, or a tombstone when none
+// remains. Not safe for concurrent
 // use; Live guards it.
 type recent struct {
 	pairs   map[pairKey]*recentSub
@@ -210,10 +213,10 @@ func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, 
 		}
 	}
 	for _, aud := range r.byObj[key] {
-		if !a.CanSee(aud) {
+		s := r.pairs[pairKey{key, aud}]
+		if s.gone || !a.CanSee(aud) {
 			continue
 		}
-		s := r.pairs[pairKey{key, aud}]
 		addReport(reports, s.org, s.country, s.first, s.last, false)
 		for _, k := range s.values {
 			addValue(k)

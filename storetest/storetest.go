@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"Feeds", testFeeds},
 		{"Subscriptions", testSubscriptions},
 		{"ObjectTail", testObjectTail},
+		{"RemovalTail", testRemovalTail},
 		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {
