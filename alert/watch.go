@@ -42,12 +42,20 @@ type WatchOptions struct {
 	// alerts.
 	Correlator Correlator
 	// Sync, when set, is called before each batch of new objects is
-	// examined, so that the Correlator has applied them (graph.Live.CatchUp).
+	// examined, so that the Correlator has applied them and answers for
+	// everything committed so far, building its graph first if it has
+	// none yet (graph.Live.Sync).
 	Sync func(ctx context.Context) error
 	// Locate says which country an address is in (enrich); nil: country
 	// alerts come only from location objects.
 	Locate func(netip.Addr) (graph.Location, bool)
-	Logger *slog.Logger
+	// CrossBorderMemory is how many (subscription, value) keys the
+	// watcher remembers the last cross-border alert of, so as not to send
+	// it again; the least recently alerted are forgotten first. A key
+	// forgotten (or lost with a restart) can only repeat an alert, never
+	// suppress one. 0: 100,000.
+	CrossBorderMemory int
+	Logger            *slog.Logger
 }
 
 // Watcher follows what is published to the store and turns it into the
@@ -70,7 +78,7 @@ type Watcher struct {
 	orgs      map[int64]*dragnet.Org
 	cursor    int64
 	started   bool
-	crossSeen map[string]string // "org value" -> the countries last alerted
+	crossSeen *sentMemory // "subscription value" -> the countries last alerted
 }
 
 // maxDeliveries is how many events a Watcher delivers at once.
@@ -83,7 +91,7 @@ func NewWatcher(src Source, hub *Hub, opts WatchOptions) *Watcher {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Watcher{src: src, hub: hub, opts: opts, log: log, crossSeen: map[string]string{}, deliveries: make(chan struct{}, maxDeliveries)}
+	return &Watcher{src: src, hub: hub, opts: opts, log: log, crossSeen: newSentMemory(opts.CrossBorderMemory), deliveries: make(chan struct{}, maxDeliveries)}
 }
 
 // Start loads the subscriptions and begins following the store from its
@@ -409,8 +417,7 @@ func (w *Watcher) crossBorder(s *dragnet.Subscription, a *dragnet.Access, x *exa
 		countries := strings.Join(c.Countries, ",")
 		seen := fmt.Sprintf("%d %s", s.ID, v.String())
 		w.mu.Lock()
-		old := w.crossSeen[seen]
-		w.crossSeen[seen] = countries
+		old := w.crossSeen.swap(seen, countries)
 		w.mu.Unlock()
 		if old == countries {
 			continue

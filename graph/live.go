@@ -37,6 +37,7 @@ type Live struct {
 	opts Options
 	log  *slog.Logger
 
+	build   sync.Mutex // one build at a time
 	catchUp sync.Mutex // one CatchUp at a time
 
 	mu      sync.RWMutex // guards what follows
@@ -63,8 +64,40 @@ func NewLive(src dragnet.ObjectScanner, orgs func(context.Context) ([]*dragnet.O
 func (l *Live) Graph() *Graph { return l.cur.Load() }
 
 // Reload builds a new graph from the store and swaps it in. ctx must carry
-// the system principal.
+// the system principal. Builds run one at a time.
 func (l *Live) Reload(ctx context.Context) error {
+	l.build.Lock()
+	defer l.build.Unlock()
+	return l.reload(ctx)
+}
+
+// ensureBuilt builds the graph unless one is built, waiting for a build
+// under way rather than starting a second.
+func (l *Live) ensureBuilt(ctx context.Context) error {
+	if l.cur.Load() != nil {
+		return nil
+	}
+	l.build.Lock()
+	defer l.build.Unlock()
+	if l.cur.Load() != nil {
+		return nil
+	}
+	return l.reload(ctx)
+}
+
+// Sync makes Correlate answer for everything committed before the call:
+// it builds the graph if none is built yet (waiting for a build under way
+// instead), then runs CatchUp. Followers that must not miss a correlation
+// (the alert watcher) call it before they ask. ctx must carry the system
+// principal.
+func (l *Live) Sync(ctx context.Context) error {
+	if err := l.ensureBuilt(ctx); err != nil {
+		return err
+	}
+	return l.CatchUp(ctx)
+}
+
+func (l *Live) reload(ctx context.Context) error {
 	start := time.Now()
 	orgs, err := l.orgs(ctx)
 	if err != nil {
@@ -98,17 +131,20 @@ func (l *Live) Reload(ctx context.Context) error {
 	return nil
 }
 
-// Run reloads now and then every interval until ctx is done, logging
-// failures (the previous graph keeps answering).
+// Run builds the graph now, unless a Sync has already, and then every
+// interval until ctx is done, logging failures (the previous graph keeps
+// answering).
 func (l *Live) Run(ctx context.Context, every time.Duration) {
+	build := l.ensureBuilt
 	for {
-		if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
+		if err := build(ctx); err != nil && ctx.Err() == nil {
 			l.log.Error("building the graph", "err", err)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(every):
+			build = l.Reload
 		}
 	}
 }

@@ -168,7 +168,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		}
 		wopts := alert.WatchOptions{Logger: m.Logger, Locate: gopts.Locate}
 		if live != nil {
-			wopts.Correlator, wopts.Sync = live, live.CatchUp
+			wopts.Correlator, wopts.Sync = live, live.Sync
 		}
 		watcher := alert.NewWatcher(src, hub, wopts)
 		if err := watcher.Start(dragnet.SystemContext(ctx)); err != nil {
