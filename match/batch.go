@@ -28,7 +28,9 @@ type Batch struct {
 	// sink keeps the loads that bring data into the cache from being
 	// optimised away; its value means nothing.
 	sink uint32
-	addr [batchSize]addrProbe
+	addr   [batchSize]addrProbe
+	slots  [batchSize]uint32
+	blocks [batchSize]uint32
 }
 
 // addrProbe is the state of one IPv4 address during a batch.
@@ -75,26 +77,38 @@ func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.
 			sink += ix.ip4f.block(p.bh)[0]
 		}
 	}
+	// Decide from the filter blocks (in the cache by now), listing the
+	// slots to read; then read them in loops that do nothing else, so
+	// that as many reads as the core allows are in flight at once.
 	nslots, nblocks := len(ix.ipv4.slots), len(ix.cidr4.slots)
+	slots, blocks := b.slots[:0], b.blocks[:0]
 	for i := range ps {
 		p := &ps[i]
 		if p.slow {
 			continue
 		}
 		p.h = hash32(p.k)
-		exact, block := len(ix.ipv4.slots) > 0, true
+		exact, block := true, true
 		if filtered {
 			exact, block = ix.ip4f.block(p.bh).has2(uint32(p.h), uint32(p.bh))
 		}
 		if exact && nslots > 0 {
 			p.exact = true
-			sink += ix.ipv4.slots[fastrange(p.h, nslots)].key
+			slots = append(slots, uint32(fastrange(p.h, nslots)))
 		}
 		if block && nblocks > 0 {
 			p.block = true
-			sink += ix.cidr4.slotOf(p.k >> 8).block
+			blocks = append(blocks, uint32(fastrange(hash32(p.k>>8), nblocks)))
 		}
 		p.short = ix.inShort(p.k)
+	}
+	// A probe reads about three slots, which may cross into the next
+	// cache line: read both lines.
+	for _, j := range slots {
+		sink += ix.ipv4.slots[j].key + uint32(ix.ipv4.slots[min(int(j)+2, nslots-1)].r.flags)
+	}
+	for _, j := range blocks {
+		sink += ix.cidr4.slots[j].block
 	}
 	for i := range ps {
 		if p := &ps[i]; p.block {

@@ -111,12 +111,6 @@ func (c *cidr4) find(b uint32) []cidr4Ref {
 	}
 }
 
-// slotOf returns the first slot a probe for block b reads (for batches
-// that read it ahead).
-func (c *cidr4) slotOf(b uint32) *blockSlot {
-	return &c.slots[fastrange(hash32(b), len(c.slots))]
-}
-
 // blockRefs appends to brs one entry per /24 block p covers or lies in.
 func blockRefs(brs []blockRef, p netip.Prefix, start uint32) []blockRef {
 	a := ip4Key(p.Addr())
