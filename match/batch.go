@@ -27,7 +27,7 @@ type Batch struct {
 	qs   []query
 	// sink keeps the loads that bring data into the cache from being
 	// optimised away; its value means nothing.
-	sink uint32
+	sink   uint32
 	addr   [batchSize]addrProbe
 	slots  [batchSize]uint32
 	blocks [batchSize]uint32
