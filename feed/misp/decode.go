@@ -1,6 +1,7 @@
 package misp
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -86,12 +87,49 @@ func jsonError(data []byte, err error) error {
 	return err
 }
 
-// rawEvent decodes the event's lists item by item, so that one malformed
-// attribute or object does not lose the rest.
+// rawEvent decodes the event's fields, leaving its attributes to be
+// decoded one by one as they are converted (so that the first objects are
+// on their way to the store before the last attribute is read, and one
+// malformed attribute or object does not lose the rest).
 type rawEvent struct {
 	Event
-	Attribute []json.RawMessage `json:"Attribute"`
+	Attribute json.RawMessage   `json:"Attribute"`
 	Object    []json.RawMessage `json:"Object"`
+}
+
+// listError is a list of attributes that cannot be read as one.
+type listError struct{ err error }
+
+func (e *listError) Error() string { return e.err.Error() }
+
+// eachAttribute calls fn with each attribute of list (a JSON array, or
+// null) in order, or with the error that decoding it gave. It returns the
+// first error of fn, or a *listError when list is no list.
+func eachAttribute(list json.RawMessage, fn func(i int, a *Attribute, err error) error) error {
+	list = bytes.TrimSpace(list)
+	if len(list) == 0 || string(list) == "null" {
+		return nil
+	}
+	if list[0] != '[' {
+		return &listError{fmt.Errorf("want a list of attributes, got %s", string(list[:min(len(list), 20)]))}
+	}
+	dec := json.NewDecoder(bytes.NewReader(list))
+	if _, err := dec.Token(); err != nil {
+		return &listError{err}
+	}
+	for i := 0; dec.More(); i++ {
+		var a Attribute
+		err := dec.Decode(&a)
+		var se *json.SyntaxError
+		if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// Not expected: the event was read as JSON already.
+			return &listError{fmt.Errorf("attribute %d: %v", i, err)}
+		}
+		if err := fn(i, &a, err); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func join(path, key string) string {
@@ -124,17 +162,9 @@ type clusterRef struct {
 }
 
 func decodeEvent(b *feed.Builder, path string, raw json.RawMessage, emit feed.Emit) error {
-	// One pass into typed attributes and objects; only when that fails
-	// (some attribute or object is malformed) item by item, to name it.
-	var fast Event
-	fastErr := json.Unmarshal(raw, &fast)
 	var ev rawEvent
-	if fastErr != nil {
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return emit(feed.Reject(path, "not a MISP event: %v", err))
-		}
-	} else {
-		ev.Event = fast
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return emit(feed.Reject(path, "not a MISP event: %v", err))
 	}
 	if ev.UUID == "" {
 		return emit(feed.Reject(join(path, "uuid"), "event uuid is missing"))
@@ -167,45 +197,32 @@ func decodeEvent(b *feed.Builder, path string, raw json.RawMessage, emit feed.Em
 		return err
 	}
 	attrPath := join(path, "Attribute")
-	if fastErr == nil {
-		for i := range fast.Attribute {
-			if err := c.attribute(attrPath+"["+strconv.Itoa(i)+"]", &fast.Attribute[i]); err != nil {
-				return err
-			}
+	err = eachAttribute(ev.Attribute, func(i int, a *Attribute, err error) error {
+		p := attrPath + "[" + strconv.Itoa(i) + "]"
+		if err != nil {
+			return c.emit(feed.Reject(p, "malformed attribute: %v", err))
 		}
-	} else {
-		for i, raw := range ev.Attribute {
-			p := attrPath + "[" + strconv.Itoa(i) + "]"
-			var a Attribute
-			if err := json.Unmarshal(raw, &a); err != nil {
-				if err := c.emit(feed.Reject(p, "malformed attribute: %v", err)); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := c.attribute(p, &a); err != nil {
-				return err
-			}
+		return c.attribute(p, a)
+	})
+	var le *listError
+	if errors.As(err, &le) {
+		// Not a list: no attribute can be read (and none was).
+		if err := c.emit(feed.Reject(attrPath, "%v", le.err)); err != nil {
+			return err
 		}
+	} else if err != nil {
+		return err
 	}
-	n := len(ev.Object)
-	if fastErr == nil {
-		n = len(fast.Object)
-	}
-	objs := make([]*Object, n)
+	objs := make([]*Object, len(ev.Object))
 	for i := range objs {
 		p := fmt.Sprintf("%s[%d]", join(path, "Object"), i)
-		if fastErr == nil {
-			objs[i] = &fast.Object[i]
-		} else {
-			objs[i] = new(Object)
-			if err := json.Unmarshal(ev.Object[i], objs[i]); err != nil {
-				objs[i] = nil
-				if err := c.emit(feed.Reject(p, "malformed object: %v", err)); err != nil {
-					return err
-				}
-				continue
+		objs[i] = new(Object)
+		if err := json.Unmarshal(ev.Object[i], objs[i]); err != nil {
+			objs[i] = nil
+			if err := c.emit(feed.Reject(p, "malformed object: %v", err)); err != nil {
+				return err
 			}
+			continue
 		}
 		ok, err := c.object(p, objs[i])
 		if err != nil {

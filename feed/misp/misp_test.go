@@ -326,6 +326,8 @@ func TestBadInput(t *testing.T) {
 			[]string{`Event.Attribute[0]: malformed attribute: "maybe" is not a boolean`, "Event: event has nothing to report"}},
 		{"response list", `{"response": [{"Event": {"uuid": "a", "Attribute": [{"type":"md5","value":"x","to_ids":true}]}}, {"nope": 1}]}`, "",
 			[]string{`response[0].Event.Attribute[0].value: md5 attribute: md5 hash "x" has 1 hex digits, want 32`, "response[0].Event: event has nothing to report", "response[1]: no Event key"}},
+		{"attributes not a list", `{"Event": {"uuid": "u", "Orgc": {"uuid": "o", "name": "X"}, "Attribute": {"type": "domain"}}}`, "",
+			[]string{`Event.Attribute: want a list of attributes`}},
 		{"bad reference", `{"Event": {"uuid": "u", "Object": [{"name": "file", "uuid": "o1", "Attribute": [{"type": "md5", "value": "0997ba7292ddbac1c7e7ade6766ed53c", "to_ids": true}], "ObjectReference": [{"referenced_uuid": "nowhere", "relationship_type": "x"}]}]}}`, "",
 			[]string{`Event.Object[0].ObjectReference[0]: referenced uuid "nowhere" is not in the event`}},
 	}
