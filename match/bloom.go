@@ -14,8 +14,6 @@ type bloomBlock [8]uint32
 // bloomBitsPerKey sizes the filter.
 const bloomBitsPerKey = 12
 
-var bloomSalt = [8]uint32{0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d, 0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31}
-
 func newBloom(n int) bloom {
 	if n < minFilterKeys {
 		return bloom{}
@@ -45,27 +43,34 @@ func (b *bloom) mayContain(h uint64) bool {
 	return b.block(h).has(uint32(h))
 }
 
+// bitsOf spreads k over the eight 5-bit fields, one per word, that name
+// the bit k sets in each word: one multiplication instead of one per word.
+func bitsOf(k uint32) uint64 { return uint64(k) * 0x9e3779b97f4a7c15 >> 24 }
+
 func (blk *bloomBlock) set(k uint32) {
+	x := bitsOf(k)
 	for i := range blk {
-		blk[i] |= 1 << ((k * bloomSalt[i]) >> 27)
+		blk[i] |= 1 << (x >> (5 * i) & 31)
 	}
 }
 
 func (blk *bloomBlock) has(k uint32) bool {
+	x := bitsOf(k)
 	miss := uint32(0)
 	for i := range blk {
-		miss |= ^blk[i] & (1 << ((k * bloomSalt[i]) >> 27))
+		miss |= ^blk[i] & (1 << (x >> (5 * i) & 31))
 	}
 	return miss == 0
 }
 
 // has2 tests two keys against one block in a single pass over it.
 func (blk *bloomBlock) has2(k1, k2 uint32) (bool, bool) {
+	x1, x2 := bitsOf(k1), bitsOf(k2)
 	m1, m2 := uint32(0), uint32(0)
 	for i := range blk {
 		w := ^blk[i]
-		m1 |= w & (1 << ((k1 * bloomSalt[i]) >> 27))
-		m2 |= w & (1 << ((k2 * bloomSalt[i]) >> 27))
+		m1 |= w & (1 << (x1 >> (5 * i) & 31))
+		m2 |= w & (1 << (x2 >> (5 * i) & 31))
 	}
 	return m1 == 0, m2 == 0
 }
