@@ -28,6 +28,7 @@ type Batch struct {
 	// sink keeps the loads that bring data into the cache from being
 	// optimised away; its value means nothing.
 	sink   uint32
+	pol    policy
 	addr   [batchSize]addrProbe
 	slots  [batchSize]uint32
 	blocks [batchSize]uint32
@@ -49,6 +50,7 @@ type addrProbe struct {
 // as of each address that hit and its hits, in order (hits is valid only
 // during the call). Hits are those AppendAddr gives.
 func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, fn func(i int, hits []Hit)) {
+	b.pol.set(access)
 	for base := 0; base < len(as); base += batchSize {
 		b.addrChunk(ix, as[base:min(len(as), base+batchSize)], base, access, fn)
 	}
@@ -137,7 +139,7 @@ func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.
 			if ref == nil && len(p.refs) == 0 && !p.short {
 				continue
 			}
-			hits = ix.appendAddrHits(b.hits[:0], addr4(p.k), ref, len(p.refs) > 0 || p.short, access)
+			hits = ix.appendAddrHits(b.hits[:0], addr4(p.k), ref, len(p.refs) > 0 || p.short, &b.pol)
 		default:
 			continue
 		}

@@ -141,19 +141,19 @@ func (r *cidr4Ref) prefix() netip.Prefix {
 
 // appendCIDR4 appends the hits of every IPv4 CIDR indicator that contains
 // the prefix k/bits (bits 32: an address), longest first.
-func (ix *Index) appendCIDR4(dst []Hit, k uint32, bits int, access *dragnet.Access) []Hit {
+func (ix *Index) appendCIDR4(dst []Hit, k uint32, bits int, pol *policy) []Hit {
 	if bits >= cidr4Min {
 		for i, refs := 0, ix.cidr4.find(k>>8); i < len(refs); i++ {
 			r := &refs[i]
 			if int(r.bits) <= bits && r.contains(k) {
-				dst = ix.appendArena(dst, r.start, access, matched{kind: dragnet.ValueCIDR, p: r.prefix()})
+				dst = ix.appendArena(dst, r.start, pol, matched{kind: dragnet.ValueCIDR, p: r.prefix()})
 			}
 		}
 	}
 	if ix.inShort(k) {
 		q := netip.PrefixFrom(addr4(k), bits).Masked()
 		for pfx, start := range ix.cidr.Supernets(q) {
-			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+			dst = ix.appendArena(dst, start, pol, matched{kind: dragnet.ValueCIDR, p: pfx})
 		}
 	}
 	return dst

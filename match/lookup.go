@@ -75,10 +75,10 @@ func (ix *Index) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access
 		p = p.Masked()
 		n := len(dst)
 		if p.Addr().Is4() {
-			dst = ix.appendCIDR4(dst, ip4Key(p.Addr()), p.Bits(), access)
+			dst = ix.appendCIDR4(dst, ip4Key(p.Addr()), p.Bits(), &policy{acc: access})
 		} else if ix.cidr != nil {
 			for pfx, start := range ix.cidr.Supernets(p) {
-				dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+				dst = ix.appendArena(dst, start, &policy{acc: access}, matched{kind: dragnet.ValueCIDR, p: pfx})
 			}
 		}
 		return ix.filterSuppressed(dst, n, v)
@@ -122,13 +122,13 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	if ref == nil && !inCIDR {
 		return dst
 	}
-	return ix.appendAddrHits(dst, a, ref, inCIDR, access)
+	return ix.appendAddrHits(dst, a, ref, inCIDR, &policy{acc: access})
 }
 
 // appendAddrHits appends the hits of address a (unmapped, without zone)
 // whose exact slot record is ref (nil: none) and which may lie in a CIDR
 // indicator if inCIDR.
-func (ix *Index) appendAddrHits(dst []Hit, a netip.Addr, ref *rec, inCIDR bool, access *dragnet.Access) []Hit {
+func (ix *Index) appendAddrHits(dst []Hit, a netip.Addr, ref *rec, inCIDR bool, pol *policy) []Hit {
 	n := len(dst)
 	kind := dragnet.ValueIPv4
 	if a.Is6() {
@@ -136,16 +136,16 @@ func (ix *Index) appendAddrHits(dst []Hit, a netip.Addr, ref *rec, inCIDR bool, 
 	}
 	host := netip.PrefixFrom(a, a.BitLen())
 	if ref != nil {
-		dst = ix.appendRecs(dst, ref, access, matched{kind: kind, p: host})
+		dst = ix.appendRecs(dst, ref, pol, matched{kind: kind, p: host})
 	}
 	if inCIDR && a.Is4() {
-		dst = ix.appendCIDR4(dst, ip4Key(a), 32, access)
+		dst = ix.appendCIDR4(dst, ip4Key(a), 32, pol)
 	}
 	// bart's longest-prefix lookup is much cheaper than enumerating
 	// supernets; most addresses let through are in no prefix.
 	if inCIDR && a.Is6() && ix.cidr != nil && ix.cidr.Contains(a) {
 		for pfx, start := range ix.cidr.Supernets(host) {
-			dst = ix.appendArena(dst, start, access, matched{kind: dragnet.ValueCIDR, p: pfx})
+			dst = ix.appendArena(dst, start, pol, matched{kind: dragnet.ValueCIDR, p: pfx})
 		}
 	}
 	if len(dst) > n && ix.suppress != nil {
@@ -211,7 +211,7 @@ func (ix *Index) AppendDomain(dst []Hit, name string, access *dragnet.Access) []
 			if b != nil {
 				s = string(b[start:])
 			}
-			dst = ix.appendRecs(dst, ref, access, strMatch(dragnet.ValueDomain, s))
+			dst = ix.appendRecs(dst, ref, &policy{acc: access}, strMatch(dragnet.ValueDomain, s))
 		}
 		start += dot + 1
 	}
@@ -242,7 +242,7 @@ func (ix *Index) AppendURL(dst []Hit, u string, access *dragnet.Access) []Hit {
 	}
 	n := len(dst)
 	v := dragnet.Value{Kind: dragnet.ValueURL, Value: string(c)}
-	dst = ix.appendRecs(dst, ref, access, strMatch(v.Kind, v.Value))
+	dst = ix.appendRecs(dst, ref, &policy{acc: access}, strMatch(v.Kind, v.Value))
 	return ix.filterSuppressed(dst, n, v)
 }
 
@@ -271,7 +271,7 @@ func (ix *Index) AppendEmail(dst []Hit, addr string, access *dragnet.Access) []H
 	}
 	n := len(dst)
 	v := dragnet.Value{Kind: dragnet.ValueEmail, Value: string(b)}
-	dst = ix.appendRecs(dst, ref, access, strMatch(v.Kind, v.Value))
+	dst = ix.appendRecs(dst, ref, &policy{acc: access}, strMatch(v.Kind, v.Value))
 	return ix.filterSuppressed(dst, n, v)
 }
 
@@ -317,26 +317,26 @@ func (ix *Index) appendHashKey(dst []Hit, kind dragnet.ValueKind, key *[64]byte,
 	}
 	n := len(dst)
 	v := dragnet.Value{Kind: kind, Value: strings.ToLower(hexd)}
-	dst = ix.appendRecs(dst, ref, access, strMatch(v.Kind, v.Value))
+	dst = ix.appendRecs(dst, ref, &policy{acc: access}, strMatch(v.Kind, v.Value))
 	return ix.filterSuppressed(dst, n, v)
 }
 
 // appendRecs appends the hits of a value whose slot record is r: r itself,
 // or the records it points to.
-func (ix *Index) appendRecs(dst []Hit, r *rec, access *dragnet.Access, m matched) []Hit {
+func (ix *Index) appendRecs(dst []Hit, r *rec, pol *policy, m matched) []Hit {
 	if r.flags&recOverflow != 0 {
-		return ix.appendArena(dst, r.aud, access, m)
+		return ix.appendArena(dst, r.aud, pol, m)
 	}
-	return ix.appendRec(dst, r, ix.now.Load(), access, m)
+	return ix.appendRec(dst, r, ix.now.Load(), pol, m)
 }
 
 // appendArena appends the hits of the records of one value in the record
 // arena, from start to the one marked last.
-func (ix *Index) appendArena(dst []Hit, start uint32, access *dragnet.Access, m matched) []Hit {
+func (ix *Index) appendArena(dst []Hit, start uint32, pol *policy, m matched) []Hit {
 	now := ix.now.Load()
 	for i := int(start); i < len(ix.recs); i++ {
 		r := &ix.recs[i]
-		dst = ix.appendRec(dst, r, now, access, m)
+		dst = ix.appendRec(dst, r, now, pol, m)
 		if r.flags&recLast != 0 {
 			break
 		}
@@ -346,8 +346,8 @@ func (ix *Index) appendArena(dst []Hit, start uint32, access *dragnet.Access, m 
 
 // appendRec appends r if it is valid now and visible to access: the one
 // place hits meet the policy.
-func (ix *Index) appendRec(dst []Hit, r *rec, now int64, access *dragnet.Access, m matched) []Hit {
-	if !access.CanSee(int64(r.aud)) || (r.from != 0 && int64(r.from) > now) || (r.until != 0 && int64(r.until) <= now) {
+func (ix *Index) appendRec(dst []Hit, r *rec, now int64, pol *policy, m matched) []Hit {
+	if !pol.canSee(r.aud) || (r.from != 0 && int64(r.from) > now) || (r.until != 0 && int64(r.until) <= now) {
 		return dst
 	}
 	return append(dst, Hit{
