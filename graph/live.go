@@ -25,9 +25,10 @@ import (
 // graph and that index together, so a value reported a second ago
 // correlates now. When the store is also a dragnet.RemovalTail, deletions
 // are applied the same way: a submission deleted a second ago no longer
-// counts. The rest of the graph (paths, neighbourhoods, clusters,
-// trace, sightings) is as of the last rebuild; each rebuild folds the
-// recent submissions in and drops them from the index.
+// counts. Sightings and observed data count the same way, through each
+// caller's Access. The rest of the graph (paths, neighbourhoods, clusters,
+// trace) is as of the last rebuild; each rebuild folds the recent
+// submissions in and drops them from the index.
 type Live struct {
 	cur  atomic.Pointer[Graph]
 	src  dragnet.ObjectScanner
@@ -151,8 +152,8 @@ func (l *Live) Run(ctx context.Context, every time.Duration) {
 
 // Correlate answers Graph.Correlate on the current graph and the
 // submissions published since it was built (see Live): a value's
-// reporters, or an object's and those of each value it carries.
-// Sightings count as of the last build. ENOTFOUND while no graph is built.
+// reporters, or an object's and those of each value it carries, with
+// their sightings. ENOTFOUND while no graph is built (Sync builds one).
 func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
@@ -297,7 +298,15 @@ func recentFrom(o *dragnet.StoredObject, added int64) *recentSub {
 	if err != nil {
 		return s
 	}
-	s.first, s.last = x.first, x.last
+	s.first, s.last, s.typ = x.first, x.last, x.typ
+	if countsRefs(x.typ) {
+		for _, rf := range x.refs {
+			// As the builder: provenance is no KindRef edge, nor a self-reference.
+			if !provenance(rf.prop) && rf.to != x.id && !slices.Contains(s.refs, rf.to) {
+				s.refs = append(s.refs, rf.to)
+			}
+		}
+	}
 	if s.first == 0 {
 		s.first = o.DateAdded.Unix()
 	}

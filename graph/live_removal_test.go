@@ -14,6 +14,7 @@ import (
 	"github.com/dragnet-intel/dragnet/postgres"
 	"github.com/dragnet-intel/dragnet/postgres/pgtest"
 	"github.com/dragnet-intel/dragnet/sqlite"
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // liveStore is what a Live graph follows.
@@ -61,7 +62,31 @@ type worldObj struct {
 	n        int
 	org      int
 	coll     string
+	sighting bool // a sighting of indicator of; else an indicator
+	of       int
 	versions int // published and not deleted
+}
+
+func (o *worldObj) id() string {
+	if o.sighting {
+		return fmt.Sprintf("sighting--00000000-0000-4000-8000-%012d", o.n)
+	}
+	return indicatorID(o.n)
+}
+
+func sightingSub(t *testing.T, o *worldObj, modified string, red bool) *dragnet.Submission {
+	t.Helper()
+	m := map[string]any{"type": "sighting", "spec_version": "2.1", "id": o.id(), "created": "2026-01-01T00:00:00.000Z", "modified": modified,
+		"sighting_of_ref": indicatorID(o.of), "first_seen": "2026-03-01T00:00:00Z", "count": 2}
+	if red {
+		m["object_marking_refs"] = []string{dragnet.TLP2Red}
+	}
+	raw, _ := json.Marshal(m)
+	so, err := stix.Decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dragnet.Submission{Object: so}
 }
 
 func (w *world) octx(i int, role dragnet.Role) context.Context {
@@ -79,7 +104,11 @@ func (w *world) access(i int) *dragnet.Access {
 func (w *world) publish(o *worldObj, ip string, red bool) {
 	w.t.Helper()
 	mod := fmt.Sprintf("2026-01-%02dT00:00:00.000Z", 1+o.versions)
-	rs, err := w.db.AddObjects(w.octx(o.org, dragnet.RoleWrite), o.coll, "", []*dragnet.Submission{indicatorSub(w.t, o.n, mod, ip, red)})
+	sub := indicatorSub(w.t, o.n, mod, ip, red)
+	if o.sighting {
+		sub = sightingSub(w.t, o, mod, red)
+	}
+	rs, err := w.db.AddObjects(w.octx(o.org, dragnet.RoleWrite), o.coll, "", []*dragnet.Submission{sub})
 	if err != nil || rs[0].Err != nil {
 		w.t.Fatalf("publishing %d to %s: %v %v", o.n, o.coll, err, rs)
 	}
@@ -93,7 +122,7 @@ func (w *world) remove(o *worldObj, all bool) {
 	if all || o.versions == 1 {
 		f.Versions = []string{"all"}
 	}
-	if err := w.db.DeleteObject(w.octx(o.org, dragnet.RoleWrite), o.coll, indicatorID(o.n), f); err != nil {
+	if err := w.db.DeleteObject(w.octx(o.org, dragnet.RoleWrite), o.coll, o.id(), f); err != nil {
 		w.t.Fatalf("deleting %d from %s: %v", o.n, o.coll, err)
 	}
 	if f.Versions[0] == "all" {
@@ -123,7 +152,8 @@ func (w *world) answers(l *graph.Live, keys []string) string {
 // with CatchUp and now and then rebuilding, and checks after every step
 // that Live answers every member exactly as a graph freshly built from the
 // store does: a deleted submission stops counting at once, a deleted
-// newest version gives way to the one before it, and (with
+// newest version gives way to the one before it, sightings published or
+// deleted since the build count at once, and (with
 // TestPolicyProperty proving the built graph) nothing invisible counts.
 func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 	r := rand.New(rand.NewPCG(seed, 7))
@@ -166,9 +196,18 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 		w.nextID++
 		org := r.IntN(len(w.orgs))
 		o := worldObj{n: w.nextID, org: org, coll: w.colls[org][r.IntN(len(w.colls[org]))]}
+		var inds []int
+		for _, x := range w.objs {
+			if !x.sighting {
+				inds = append(inds, x.n)
+			}
+		}
+		if len(inds) > 0 && r.IntN(3) == 0 {
+			o.sighting, o.of = true, inds[r.IntN(len(inds))]
+		}
 		w.publish(&o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0)
 		w.objs = append(w.objs, o)
-		keys = append(keys, indicatorID(o.n))
+		keys = append(keys, o.id())
 	}
 	for range 4 {
 		newObj()
@@ -187,8 +226,8 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			t.Fatalf("step %d (%s): the live graph answers\n%s\na rebuild answers\n%s", step, what, got, want)
 		}
 	}
-	deleted := 0
-	for step := range 40 {
+	deleted, sighted := 0, 0
+	for step := range 50 {
 		var what string
 		var alive []int
 		for i, o := range w.objs {
@@ -202,17 +241,27 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			newObj()
 		case k < 6:
 			o := &w.objs[alive[r.IntN(len(alive))]]
-			what = fmt.Sprintf("new version of %d", o.n)
+			what = fmt.Sprintf("new version of %s", o.id())
+			if o.sighting {
+				// The sighting now names another indicator, or the same.
+				o.of = 1 + r.IntN(w.nextID)
+				for w.objs[o.of-1].sighting {
+					o.of--
+				}
+			}
 			w.publish(o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0)
 		default:
 			o := &w.objs[alive[r.IntN(len(alive))]]
 			all := r.IntN(2) == 0
-			what = fmt.Sprintf("delete %d (all %v, of %d versions)", o.n, all, o.versions)
+			what = fmt.Sprintf("delete %s (all %v, of %d versions)", o.id(), all, o.versions)
 			w.remove(o, all)
 			deleted++
 		}
 		if err := live.CatchUp(sys); err != nil {
 			t.Fatal(err)
+		}
+		if strings.Contains(w.answers(live, keys), `"sightings":1`) {
+			sighted++
 		}
 		check(step, what)
 		if r.IntN(8) == 0 {
@@ -222,7 +271,7 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			check(step, what+", rebuilt")
 		}
 	}
-	if deleted == 0 {
-		t.Fatal("no deletion was tried")
+	if deleted == 0 || sighted == 0 {
+		t.Fatalf("%d deletions tried, %d steps with sightings counted", deleted, sighted)
 	}
 }

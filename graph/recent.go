@@ -24,7 +24,13 @@ type recentSub struct {
 	added       int64 // date_added, Unix microseconds
 	first, last int64 // Unix seconds, as the graph's submissions
 	values      []string
+	typ         string   // the object's type
+	refs        []string // for sightings and observed data: the ids they refer to
 }
+
+// countsRefs reports whether objects of type typ count as sightings or
+// observations of the objects they refer to (see countSightings).
+func countsRefs(typ string) bool { return typ == "sighting" || typ == "observed-data" }
 
 // recent holds what was published or removed since the current graph was
 // built, so that correlation answers at once instead of at the next
@@ -36,20 +42,19 @@ type recentSub struct {
 type recent struct {
 	pairs   map[pairKey]*recentSub
 	byValue map[string][]pairKey
-	byObj   map[string][]int64 // object id -> the audiences of its recent pairs
+	byObj   map[string][]int64   // object id -> the audiences of its recent pairs
+	byRef   map[string][]pairKey // object id -> the recent sightings and observed data referring to it
 }
 
 func newRecent() recent {
-	return recent{pairs: map[pairKey]*recentSub{}, byValue: map[string][]pairKey{}, byObj: map[string][]int64{}}
+	return recent{pairs: map[pairKey]*recentSub{}, byValue: map[string][]pairKey{}, byObj: map[string][]int64{}, byRef: map[string][]pairKey{}}
 }
 
 // put records the current version of (obj, aud), replacing an earlier one.
 // It costs O(values of the old and new versions).
 func (r *recent) put(k pairKey, s *recentSub) {
 	if old := r.pairs[k]; old != nil {
-		for _, v := range old.values {
-			r.unindex(v, k)
-		}
+		r.unindex(k, old)
 	} else {
 		r.byObj[k.obj] = append(r.byObj[k.obj], k.aud)
 	}
@@ -57,10 +62,23 @@ func (r *recent) put(k pairKey, s *recentSub) {
 	for _, v := range s.values {
 		r.byValue[v] = append(r.byValue[v], k)
 	}
+	for _, to := range s.refs {
+		r.byRef[to] = append(r.byRef[to], k)
+	}
 }
 
-func (r *recent) unindex(v string, k pairKey) {
-	ks := r.byValue[v]
+// unindex removes s, recorded for k, from the value and reference indexes.
+func (r *recent) unindex(k pairKey, s *recentSub) {
+	for _, v := range s.values {
+		dropKey(r.byValue, v, k)
+	}
+	for _, to := range s.refs {
+		dropKey(r.byRef, to, k)
+	}
+}
+
+func dropKey(m map[string][]pairKey, key string, k pairKey) {
+	ks := m[key]
 	for i, x := range ks {
 		if x == k {
 			ks[i] = ks[len(ks)-1]
@@ -69,9 +87,9 @@ func (r *recent) unindex(v string, k pairKey) {
 		}
 	}
 	if len(ks) == 0 {
-		delete(r.byValue, v)
+		delete(m, key)
 	} else {
-		r.byValue[v] = ks
+		m[key] = ks
 	}
 }
 
@@ -80,9 +98,7 @@ func (r *recent) unindex(v string, k pairKey) {
 func (r *recent) pruneThrough(cursor int64) {
 	for k, s := range r.pairs {
 		if s.added <= cursor {
-			for _, v := range s.values {
-				r.unindex(v, k)
-			}
+			r.unindex(k, s)
 			delete(r.pairs, k)
 			auds := slices.DeleteFunc(r.byObj[k.obj], func(a int64) bool { return a == k.aud })
 			if len(auds) == 0 {
@@ -103,8 +119,8 @@ func (r *recent) replaced(obj string, aud int64) bool {
 
 // correlateRecent is Correlate for a value key, counting the graph's
 // submissions except those superseded by recent ones, and the recent ones
-// a may see. Sightings are counted from the graph only (a sighting
-// published since it was built counts from the next build).
+// a may see; sightings and observations of the objects carrying it too
+// (see sightingsRecent).
 func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *Options) (*Correlation, error) {
 	v := g.view(a)
 	var fresh []pairKey
@@ -140,7 +156,6 @@ func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *
 			}
 			if counted {
 				objects[id] = true
-				v.countSightings(c, reports, h.to)
 			}
 		}
 		if loc, ok := g.locateValue(n); ok {
@@ -162,6 +177,9 @@ func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *
 		s := r.pairs[k]
 		objects[k.obj] = true
 		addReport(reports, s.org, s.country, s.first, s.last, false)
+	}
+	for id := range objects {
+		g.sightingsRecent(v, a, r, c, reports, id)
 	}
 	c.Objects = len(objects)
 	if c.Objects == 0 {
@@ -204,7 +222,6 @@ func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, 
 			}
 		}
 		if counted {
-			v.countSightings(c, reports, n)
 			for _, h := range g.edges(n) {
 				if h.kind == KindValue && h.dir == dirOut && live(h.aset) {
 					addValue(g.ID(h.to))
@@ -225,6 +242,7 @@ func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, 
 	if len(reports) == 0 {
 		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
 	}
+	g.sightingsRecent(v, a, r, c, reports, key)
 	c.finish(g, reports, 1)
 	for _, k := range values {
 		if cv, err := g.correlateRecent(a, k, r, opts); err == nil {
@@ -233,4 +251,77 @@ func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, 
 	}
 	sortValues(c.Values)
 	return c, nil
+}
+
+// sightingsRecent is countSightings for the object id over the graph and
+// the recent index together: each sighting or observed data that refers
+// to id in a current version a may see counts once, and a sighting adds
+// each of its current submissions a may see to its organisation's report.
+func (g *Graph) sightingsRecent(v *view, a *dragnet.Access, r *recent, c *Correlation, reports map[int64]*OrgReport, id string) {
+	type referrer struct {
+		id   string
+		node NodeID // in the graph, None if only recent
+		typ  string
+		seen bool // refers to id in a version a may see
+	}
+	// Few objects are sighted, and those a few times: a slice, allocated
+	// only when there is a referrer.
+	var refs []referrer
+	get := func(sid string) *referrer {
+		for i := range refs {
+			if refs[i].id == sid {
+				return &refs[i]
+			}
+		}
+		refs = append(refs, referrer{id: sid, node: g.Lookup(sid)})
+		return &refs[len(refs)-1]
+	}
+	if n := g.Lookup(id); n != None {
+		for _, h := range g.edges(n) {
+			if h.dir != dirIn || h.kind != KindRef {
+				continue
+			}
+			typ := g.strs[g.typ[h.to]]
+			if !countsRefs(typ) {
+				continue
+			}
+			sid := g.ID(h.to)
+			x := get(sid)
+			x.typ = typ
+			for _, aud := range g.setAud[g.setStart[h.aset]:g.setStart[h.aset+1]] {
+				if v.aud[aud] && !r.replaced(sid, g.audiences[aud]) {
+					x.seen = true
+				}
+			}
+		}
+	}
+	for _, k := range r.byRef[id] {
+		if s := r.pairs[k]; !s.gone && a.CanSee(k.aud) {
+			x := get(k.obj)
+			x.typ, x.seen = s.typ, true
+		}
+	}
+	for i := range refs {
+		x, sid := &refs[i], refs[i].id
+		if !x.seen {
+			continue
+		}
+		if x.typ == "observed-data" {
+			c.Observed++
+			continue
+		}
+		c.Sightings++
+		if x.node != None {
+			for _, s := range g.nodeSubs(x.node) {
+				if v.aud[s.aud] && !r.replaced(sid, g.audiences[s.aud]) {
+					addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, true)
+				}
+			}
+		}
+		for _, aud := range r.byObj[sid] {
+			if s := r.pairs[pairKey{sid, aud}]; !s.gone && a.CanSee(aud) {
+				addReport(reports, s.org, s.country, s.first, s.last, true)
+			}
+		}
+	}
 }
