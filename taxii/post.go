@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/stix"
@@ -78,21 +80,39 @@ func (s *Server) postObjects(w http.ResponseWriter, r *http.Request, rt route) {
 	// batches are decoded again when stored, which keeps the memory an
 	// envelope holds bounded by about its size.
 	first := make([]*stix.Object, 0, min(s.cfg.BatchSize, 1024))
+	// Objects are validated a run at a time, the run spread over the
+	// processors, and then taken in order.
+	var run checkRun
+	take := func() {
+		run.check()
+		for _, c := range run.objs {
+			if c.panicked != nil {
+				s.log.Error("validating a posted object panicked", "collection", rt.collection, "object", c.i, "panic", c.panicked)
+			}
+			if c.err != nil {
+				failures = append(failures, dragnet.StatusDetail{ID: c.id, Message: "objects[" + strconv.Itoa(c.i) + "]: " + dragnet.ErrorMessage(c.err)})
+				continue
+			}
+			o := c.o
+			objs.add(c.raw, c.values)
+			if len(first) < s.cfg.BatchSize {
+				o.Raw = objs.get(objs.len() - 1)
+				first = append(first, o)
+			}
+			pendings = append(pendings, dragnet.StatusDetail{ID: o.ID, Version: o.Version()})
+		}
+		run.reset()
+	}
 	body := http.MaxBytesReader(w, r.Body, s.cfg.MaxContentLength)
 	err = decodeEnvelope(body, func(i int, raw json.RawMessage) error {
-		o, values, id, err := checkObject(raw)
-		if err != nil {
-			failures = append(failures, dragnet.StatusDetail{ID: id, Message: "objects[" + strconv.Itoa(i) + "]: " + dragnet.ErrorMessage(err)})
-			return nil
+		if run.add(i, raw) {
+			take()
 		}
-		objs.add(raw, values)
-		if len(first) < s.cfg.BatchSize {
-			o.Raw = objs.get(objs.len() - 1)
-			first = append(first, o)
-		}
-		pendings = append(pendings, dragnet.StatusDetail{ID: o.ID, Version: o.Version()})
 		return nil
 	})
+	if err == nil {
+		take()
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		s.tooLarge(w, r)
@@ -163,4 +183,78 @@ func (s *Server) storeBatches(ctx context.Context, collection, statusID string, 
 func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 	s.writeErrorResource(w, http.StatusRequestEntityTooLarge, dragnet.ETOOLARGE,
 		"the request body is larger than the max_content_length of "+strconv.FormatInt(s.cfg.MaxContentLength, 10)+" bytes", "")
+}
+
+// checkRun is a run of posted objects validated together: checkObject for
+// each, spread over the processors, results kept in order.
+type checkRun struct {
+	objs  []checkedObject
+	bytes int
+}
+
+type checkedObject struct {
+	i        int
+	raw      json.RawMessage
+	o        *stix.Object
+	values   []dragnet.Value
+	id       string
+	err      error
+	panicked any // what checkObject panicked with, for the log
+}
+
+// A run holds at most checkRunObjects objects and, beyond its first
+// object, checkRunBytes bytes of them.
+const (
+	checkRunObjects = 256
+	checkRunBytes   = 1 << 20
+)
+
+// add queues object i, which the run then owns, and reports whether the
+// run is full.
+func (r *checkRun) add(i int, raw json.RawMessage) bool {
+	r.objs = append(r.objs, checkedObject{i: i, raw: raw})
+	r.bytes += len(raw)
+	return len(r.objs) >= checkRunObjects || r.bytes >= checkRunBytes
+}
+
+// check validates the queued objects.
+func (r *checkRun) check() {
+	workers := min(runtime.GOMAXPROCS(0), (len(r.objs)+31)/32)
+	if workers <= 1 {
+		for k := range r.objs {
+			r.objs[k].check()
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (len(r.objs) + workers - 1) / workers
+	for lo := 0; lo < len(r.objs); lo += per {
+		part := r.objs[lo:min(lo+per, len(r.objs))]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range part {
+				part[k].check()
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (c *checkedObject) check() {
+	// A panic here would not reach net/http's recovery (this may run on
+	// a goroutine of its own): it fails the object instead.
+	defer func() {
+		if p := recover(); p != nil {
+			c.o, c.values, c.panicked = nil, nil, p
+			c.err = dragnet.Errorf(dragnet.EINTERNAL, "validating the object failed")
+		}
+	}()
+	c.o, c.values, c.id, c.err = checkObject(c.raw)
+}
+
+// reset empties the run for the next, dropping its references.
+func (r *checkRun) reset() {
+	clear(r.objs)
+	r.objs, r.bytes = r.objs[:0], 0
 }
