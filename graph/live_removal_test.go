@@ -56,6 +56,8 @@ type world struct {
 	objs   []worldObj
 	sys    context.Context
 	nextID int
+	clock  int   // versions published
+	inds   []int // the indicators' numbers
 }
 
 type worldObj struct {
@@ -103,16 +105,32 @@ func (w *world) access(i int) *dragnet.Access {
 
 func (w *world) publish(o *worldObj, ip string, red bool) {
 	w.t.Helper()
-	mod := fmt.Sprintf("2026-01-%02dT00:00:00.000Z", 1+o.versions)
+	if err := w.tryPublish(o, ip, red); err != nil {
+		w.t.Fatalf("publishing %s to %s: %v", o.id(), o.coll, err)
+	}
+}
+
+// tryPublish publishes a new version of o, or returns why the store
+// refused it.
+func (w *world) tryPublish(o *worldObj, ip string, red bool) error {
+	w.t.Helper()
+	// Every version anywhere is new: the same id may be kept in several
+	// collections, each with its own newest version.
+	w.clock++
+	mod := fmt.Sprintf("2026-01-01T%02d:%02d:00.000Z", w.clock/60, w.clock%60)
 	sub := indicatorSub(w.t, o.n, mod, ip, red)
 	if o.sighting {
 		sub = sightingSub(w.t, o, mod, red)
 	}
 	rs, err := w.db.AddObjects(w.octx(o.org, dragnet.RoleWrite), o.coll, "", []*dragnet.Submission{sub})
-	if err != nil || rs[0].Err != nil {
-		w.t.Fatalf("publishing %d to %s: %v %v", o.n, o.coll, err, rs)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if rs[0].Err != nil {
+		return rs[0].Err
 	}
 	o.versions++
+	return nil
 }
 
 // remove deletes the newest version of o, or all of them.
@@ -137,15 +155,57 @@ func indicatorID(n int) string { return fmt.Sprintf("indicator--00000000-0000-40
 // answers is every organisation's correlation of every key, as text.
 func (w *world) answers(l *graph.Live, keys []string) string {
 	var b strings.Builder
-	for i, o := range w.orgs {
-		a := w.access(i)
-		for _, k := range keys {
-			cr, err := l.Correlate(a, k)
-			j, _ := json.Marshal(cr)
-			fmt.Fprintf(&b, "%s %s %s %s\n", o.Name, k, j, dragnet.ErrorCode(err))
-		}
+	for i := range w.orgs {
+		b.WriteString(w.answersOf(i, l.Correlate, keys))
 	}
 	return b.String()
+}
+
+func (w *world) answersOf(i int, correlate func(*dragnet.Access, string) (*graph.Correlation, error), keys []string) string {
+	var b strings.Builder
+	a := w.access(i)
+	for _, k := range keys {
+		cr, err := correlate(a, k)
+		j, _ := json.Marshal(cr)
+		fmt.Fprintf(&b, "%s %s %s %s\n", w.orgs[i].Name, k, j, dragnet.ErrorCode(err))
+	}
+	return b.String()
+}
+
+// seenScanner scans only what one Access may see.
+type seenScanner struct {
+	src dragnet.ObjectScanner
+	a   *dragnet.Access
+}
+
+func (s seenScanner) ScanObjects(ctx context.Context, fn func(*dragnet.StoredObject) error) error {
+	return s.src.ScanObjects(ctx, func(o *dragnet.StoredObject) error {
+		if !s.a.CanSee(o.AudienceID) {
+			return nil
+		}
+		return fn(o)
+	})
+}
+
+// checkSeen checks, as TestPolicyProperty does for the built graph, that
+// the live graph answers each member exactly as a graph built only from
+// the submissions it may see: nothing invisible, recent or deleted,
+// changes an answer.
+func (w *world) checkSeen(l *graph.Live, keys []string, step int, what string) {
+	w.t.Helper()
+	orgs, err := w.db.ListOrgs(w.sys)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for i := range w.orgs {
+		seen, _, err := graph.Load(w.sys, seenScanner{w.db, w.access(i)}, orgs, graph.Options{})
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if got, want := w.answersOf(i, l.Correlate, keys), w.answersOf(i, seen.Correlate, keys); got != want {
+			w.t.Fatalf("step %d (%s): the live graph answers %s\n%s\na graph of what it may see answers\n%s", step, what, w.orgs[i].Name, got, want)
+		}
+	}
 }
 
 // randomLiveWorld publishes, versions and deletes at random, applying each step
@@ -196,14 +256,10 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 		w.nextID++
 		org := r.IntN(len(w.orgs))
 		o := worldObj{n: w.nextID, org: org, coll: w.colls[org][r.IntN(len(w.colls[org]))]}
-		var inds []int
-		for _, x := range w.objs {
-			if !x.sighting {
-				inds = append(inds, x.n)
-			}
-		}
-		if len(inds) > 0 && r.IntN(3) == 0 {
-			o.sighting, o.of = true, inds[r.IntN(len(inds))]
+		if len(w.inds) > 0 && r.IntN(3) == 0 {
+			o.sighting, o.of = true, w.inds[r.IntN(len(w.inds))]
+		} else {
+			w.inds = append(w.inds, o.n)
 		}
 		w.publish(&o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0)
 		w.objs = append(w.objs, o)
@@ -226,8 +282,8 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			t.Fatalf("step %d (%s): the live graph answers\n%s\na rebuild answers\n%s", step, what, got, want)
 		}
 	}
-	deleted, sighted := 0, 0
-	for step := range 50 {
+	deleted, sighted, copies := 0, 0, 0
+	for step := range 60 {
 		var what string
 		var alive []int
 		for i, o := range w.objs {
@@ -235,21 +291,51 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 				alive = append(alive, i)
 			}
 		}
-		switch k := r.IntN(10); {
+		switch k := r.IntN(12); {
 		case k < 3 || len(alive) == 0:
 			what = "publish"
 			newObj()
-		case k < 6:
+		case k < 5:
+			// The author keeps the object in a second collection too.
+			o := w.objs[alive[r.IntN(len(alive))]]
+			held := func(coll string) bool {
+				return slices.ContainsFunc(w.objs, func(x worldObj) bool { return x.n == o.n && x.coll == coll && x.versions > 0 })
+			}
+			colls := slices.DeleteFunc(slices.Clone(w.colls[o.org]), held)
+			if len(colls) == 0 {
+				what = "nothing"
+				break
+			}
+			o.coll, o.versions = colls[r.IntN(len(colls))], 0
+			what = fmt.Sprintf("%s also in %s", o.id(), o.coll)
+			// TLP:AMBER and RED may not go beyond where they were
+			// published: the store refuses, and nothing changes.
+			if err := w.tryPublish(&o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0); err != nil {
+				if dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
+					t.Fatal(err)
+				}
+				what += " refused"
+				break
+			}
+			w.objs = append(w.objs, o)
+			copies++
+		case k < 8:
 			o := &w.objs[alive[r.IntN(len(alive))]]
-			what = fmt.Sprintf("new version of %s", o.id())
+			what = fmt.Sprintf("new version of %s in %s", o.id(), o.coll)
+			was := o.of
 			if o.sighting {
 				// The sighting now names another indicator, or the same.
-				o.of = 1 + r.IntN(w.nextID)
-				for w.objs[o.of-1].sighting {
-					o.of--
-				}
+				o.of = w.inds[r.IntN(len(w.inds))]
 			}
-			w.publish(o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0)
+			// Refused when the object is TLP:AMBER or RED in a narrower
+			// collection too.
+			if err := w.tryPublish(o, ips[r.IntN(len(ips))], w.red[o.coll] && r.IntN(3) == 0); err != nil {
+				if dragnet.ErrorCode(err) != dragnet.EFORBIDDEN {
+					t.Fatal(err)
+				}
+				o.of = was
+				what += " refused"
+			}
 		default:
 			o := &w.objs[alive[r.IntN(len(alive))]]
 			all := r.IntN(2) == 0
@@ -264,6 +350,7 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			sighted++
 		}
 		check(step, what)
+		w.checkSeen(live, keys, step, what)
 		if r.IntN(8) == 0 {
 			if err := live.Reload(sys); err != nil {
 				t.Fatal(err)
@@ -271,7 +358,7 @@ func randomLiveWorld(t *testing.T, db liveStore, seed uint64) {
 			check(step, what+", rebuilt")
 		}
 	}
-	if deleted == 0 || sighted == 0 {
-		t.Fatalf("%d deletions tried, %d steps with sightings counted", deleted, sighted)
+	if deleted == 0 || sighted == 0 || copies == 0 {
+		t.Fatalf("%d deletions tried, %d steps with sightings counted, %d objects kept in a second collection", deleted, sighted, copies)
 	}
 }

@@ -123,44 +123,36 @@ func (r *recent) replaced(obj string, aud int64) bool {
 // (see sightingsRecent).
 func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *Options) (*Correlation, error) {
 	v := g.view(a)
-	var fresh []pairKey
-	for _, k := range r.byValue[key] {
-		if a.CanSee(k.aud) {
-			fresh = append(fresh, k)
-		}
-	}
 	n := g.Lookup(key)
 	if n != None && !v.visible(n) {
 		n = None
 	}
-	if n == None && len(fresh) == 0 {
-		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
-	}
+	// The carriers: objects whose current version in an audience a may
+	// see carries the value, each with its graph node (None if only
+	// recent). As in the graph, each counts once, with all its visible
+	// submissions, whichever of its versions carries the value.
+	carriers := map[string]NodeID{}
 	c := &Correlation{Key: key}
-	reports := map[int64]*OrgReport{}
-	objects := map[string]bool{}
 	if n != None {
 		c.Popular = v.popular(n)
 		for _, h := range g.edges(n) {
-			if h.kind != KindValue || !v.edgeVisible(h) {
-				continue
-			}
-			id := g.ID(h.to)
-			counted := false
-			for _, s := range g.nodeSubs(h.to) {
-				if !v.aud[s.aud] || r.replaced(id, g.audiences[s.aud]) {
-					continue
+			if h.kind == KindValue && v.edgeVisible(h) {
+				if id := g.ID(h.to); g.liveIn(v, r, id, h.aset) {
+					carriers[id] = h.to
 				}
-				counted = true
-				addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, false)
-			}
-			if counted {
-				objects[id] = true
 			}
 		}
 		if loc, ok := g.locateValue(n); ok {
 			c.Location = &loc
 		}
+	}
+	for _, k := range r.byValue[key] {
+		if _, ok := carriers[k.obj]; !ok && a.CanSee(k.aud) {
+			carriers[k.obj] = g.Lookup(k.obj)
+		}
+	}
+	if len(carriers) == 0 {
+		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
 	}
 	kind, val, _ := strings.Cut(key, ":")
 	if n == None && opts.Popular != nil {
@@ -173,20 +165,43 @@ func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *
 			}
 		}
 	}
-	for _, k := range fresh {
-		s := r.pairs[k]
-		objects[k.obj] = true
-		addReport(reports, s.org, s.country, s.first, s.last, false)
-	}
-	for id := range objects {
+	reports := map[int64]*OrgReport{}
+	for id, node := range carriers {
+		g.reportsRecent(v, a, r, reports, id, node, false)
 		g.sightingsRecent(v, a, r, c, reports, id)
 	}
-	c.Objects = len(objects)
-	if c.Objects == 0 {
-		return nil, dragnet.Errorf(dragnet.ENOTFOUND, "%s not found", key)
-	}
+	c.Objects = len(carriers)
 	c.finish(g, reports, c.Objects)
 	return c, nil
+}
+
+// liveIn reports whether the graph's submissions of object id to the
+// audience set include one v may see that no recent one supersedes.
+func (g *Graph) liveIn(v *view, r *recent, id string, set int32) bool {
+	for _, x := range g.setAud[g.setStart[set]:g.setStart[set+1]] {
+		if v.aud[x] && !r.replaced(id, g.audiences[x]) {
+			return true
+		}
+	}
+	return false
+}
+
+// reportsRecent adds the current submissions of object id (graph node n,
+// or None) that a may see to the organisations' reports: the graph's
+// unless superseded, and the recent ones.
+func (g *Graph) reportsRecent(v *view, a *dragnet.Access, r *recent, reports map[int64]*OrgReport, id string, n NodeID, sighting bool) {
+	if n != None {
+		for _, s := range g.nodeSubs(n) {
+			if v.aud[s.aud] && !r.replaced(id, g.audiences[s.aud]) {
+				addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, sighting)
+			}
+		}
+	}
+	for _, aud := range r.byObj[id] {
+		if s := r.pairs[pairKey{id, aud}]; !s.gone && a.CanSee(aud) {
+			addReport(reports, s.org, s.country, s.first, s.last, sighting)
+		}
+	}
 }
 
 // correlateObjectRecent is Correlate for an object id: its own reporters
@@ -203,40 +218,23 @@ func (g *Graph) correlateObjectRecent(a *dragnet.Access, key string, r *recent, 
 			values = append(values, k)
 		}
 	}
-	// live reports whether the graph's submissions of n to audience set s
-	// include one a may see that no recent one supersedes.
-	live := func(set int32) bool {
-		for _, x := range g.setAud[g.setStart[set]:g.setStart[set+1]] {
-			if v.aud[x] && !r.replaced(key, g.audiences[x]) {
-				return true
-			}
-		}
-		return false
+	n := g.Lookup(key)
+	if n != None && g.IsValue(n) {
+		n = None
 	}
-	if n := g.Lookup(key); n != None && !g.IsValue(n) {
-		counted := false
-		for _, s := range g.nodeSubs(n) {
-			if v.aud[s.aud] && !r.replaced(key, g.audiences[s.aud]) {
-				counted = true
-				addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, false)
-			}
-		}
-		if counted {
-			for _, h := range g.edges(n) {
-				if h.kind == KindValue && h.dir == dirOut && live(h.aset) {
-					addValue(g.ID(h.to))
-				}
+	g.reportsRecent(v, a, r, reports, key, n, false)
+	if n != None {
+		for _, h := range g.edges(n) {
+			if h.kind == KindValue && h.dir == dirOut && g.liveIn(v, r, key, h.aset) {
+				addValue(g.ID(h.to))
 			}
 		}
 	}
 	for _, aud := range r.byObj[key] {
-		s := r.pairs[pairKey{key, aud}]
-		if s.gone || !a.CanSee(aud) {
-			continue
-		}
-		addReport(reports, s.org, s.country, s.first, s.last, false)
-		for _, k := range s.values {
-			addValue(k)
+		if s := r.pairs[pairKey{key, aud}]; !s.gone && a.CanSee(aud) {
+			for _, k := range s.values {
+				addValue(k)
+			}
 		}
 	}
 	if len(reports) == 0 {
@@ -302,7 +300,7 @@ func (g *Graph) sightingsRecent(v *view, a *dragnet.Access, r *recent, c *Correl
 		}
 	}
 	for i := range refs {
-		x, sid := &refs[i], refs[i].id
+		x := &refs[i]
 		if !x.seen {
 			continue
 		}
@@ -311,17 +309,6 @@ func (g *Graph) sightingsRecent(v *view, a *dragnet.Access, r *recent, c *Correl
 			continue
 		}
 		c.Sightings++
-		if x.node != None {
-			for _, s := range g.nodeSubs(x.node) {
-				if v.aud[s.aud] && !r.replaced(sid, g.audiences[s.aud]) {
-					addReport(reports, g.orgs[s.org], g.countries[s.org], s.first, s.last, true)
-				}
-			}
-		}
-		for _, aud := range r.byObj[sid] {
-			if s := r.pairs[pairKey{sid, aud}]; !s.gone && a.CanSee(aud) {
-				addReport(reports, s.org, s.country, s.first, s.last, true)
-			}
-		}
+		g.reportsRecent(v, a, r, reports, x.id, x.node, true)
 	}
 }
