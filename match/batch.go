@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"net/netip"
 	"strings"
+	"unsafe"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -154,7 +155,20 @@ func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.
 type query struct {
 	v dragnet.Value
 	a netip.Addr // the address of an IPv4 or IPv6 value; invalid otherwise
+
+	// Set by prefetch for its second pass: which table the value probes
+	// (one of the q* constants; 0: none) and its hashes.
+	t     uint8
+	h, bh uint64
 }
+
+const (
+	qIPv4 = 1 + iota
+	qMD5
+	qSHA1
+	qSHA256
+	qSHA512
+)
 
 // batchLooker is a Looker that can look values up in batches.
 type batchLooker interface {
@@ -220,18 +234,23 @@ func (ix *Index) appendQuery(dst []Hit, q *query, access *dragnet.Access) []Hit 
 	return ix.AppendLookup(dst, q.v, access)
 }
 
-// prefetch reads the filter blocks the lookups of qs will test first, so
-// that those reads overlap; it returns a value derived from them.
+// prefetch reads the filter blocks the lookups of qs will test first,
+// then, for the addresses and hashes those filters let through, the table
+// slots they will probe, so that the reads of different values overlap;
+// it returns a value derived from them.
 func (ix *Index) prefetch(qs []query) uint32 {
 	var sink uint32
 	for i := range qs {
 		q := &qs[i]
+		q.t = 0
 		switch q.v.Kind {
 		case dragnet.ValueIPv4, dragnet.ValueIPv6:
 			a := q.a.Unmap()
 			if a.Is4() {
 				if len(ix.ip4f.blocks) > 0 {
-					sink += ix.ip4f.block(hash32(ip4Key(a) >> 8))[0]
+					k := ip4Key(a)
+					q.t, q.h, q.bh = qIPv4, hash32(k), hash32(k>>8)
+					sink += ix.ip4f.block(q.bh)[0]
 				}
 			} else if a.Is6() && len(ix.ipv6.filter.blocks) > 0 {
 				sink += ix.ipv6.filter.block(hash128(ip6Key(a)))[0]
@@ -253,25 +272,54 @@ func (ix *Index) prefetch(qs []query) uint32 {
 			}
 		case dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512:
 			var key [64]byte
-			n := len(q.v.Value) / 2
-			if n > len(key) || !decodeHex(key[:n], q.v.Value) {
-				continue
-			}
 			var f *bloom
+			var t uint8
 			switch q.v.Kind {
 			case dragnet.ValueMD5:
-				f = &ix.md5.filter
+				f, t = &ix.md5.filter, qMD5
 			case dragnet.ValueSHA1:
-				f = &ix.sha1.filter
+				f, t = &ix.sha1.filter, qSHA1
 			case dragnet.ValueSHA256:
-				f = &ix.sha256.filter
+				f, t = &ix.sha256.filter, qSHA256
 			default:
-				f = &ix.sha512.filter
+				f, t = &ix.sha512.filter, qSHA512
 			}
-			if len(f.blocks) > 0 {
-				sink += f.block(hashDigest(key[:n]))[0]
+			n := len(q.v.Value) / 2
+			if len(f.blocks) == 0 || n > len(key) || !decodeHex(key[:n], q.v.Value) {
+				continue
 			}
+			q.t, q.h = t, hashDigest(key[:n])
+			sink += f.block(q.h)[0]
+		}
+	}
+	for i := range qs {
+		switch q := &qs[i]; q.t {
+		case qIPv4:
+			if exact, _ := ix.ip4f.block(q.bh).has2(uint32(q.h), uint32(q.bh)); exact {
+				sink += touchSlots(&ix.ipv4, q.h)
+			}
+		case qMD5:
+			sink += touchSlots(&ix.md5, q.h)
+		case qSHA1:
+			sink += touchSlots(&ix.sha1, q.h)
+		case qSHA256:
+			sink += touchSlots(&ix.sha256, q.h)
+		case qSHA512:
+			sink += touchSlots(&ix.sha512, q.h)
 		}
 	}
 	return sink
+}
+
+// touchSlots reads the cache lines of the first slots a probe for hash h
+// will read, if the table's filter lets h through.
+func touchSlots[K comparable](t *table[K], h uint64) uint32 {
+	n := len(t.slots)
+	if n == 0 || !t.filter.mayContain(h) {
+		return 0
+	}
+	j := fastrange(h, n)
+	last := &t.slots[min(j+2, n-1)]
+	return uint32(*(*byte)(unsafe.Pointer(&t.slots[j]))) + uint32(t.slots[j].r.flags) +
+		uint32(t.slots[min(j+1, n-1)].r.flags) + uint32(last.r.flags)
 }
