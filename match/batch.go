@@ -31,6 +31,7 @@ type Batch struct {
 	sink   uint32
 	pol    policy
 	addr   [batchSize]addrProbe
+	hash   *[batchSize]hashProbe // allocated on first use
 	slots  [batchSize]uint32
 	blocks [batchSize]uint32
 }
@@ -319,7 +320,11 @@ func touchSlots[K comparable](t *table[K], h uint64) uint32 {
 		return 0
 	}
 	j := fastrange(h, n)
-	last := &t.slots[min(j+2, n-1)]
-	return uint32(*(*byte)(unsafe.Pointer(&t.slots[j]))) + uint32(t.slots[j].r.flags) +
-		uint32(t.slots[min(j+1, n-1)].r.flags) + uint32(last.r.flags)
+	var sink uint32
+	for k := j; k < min(j+3, n); k++ {
+		// The start of the slot (its key) and its end (the record's
+		// flags) may lie in different lines.
+		sink += uint32(*(*byte)(unsafe.Pointer(&t.slots[k]))) + uint32(t.slots[k].r.flags)
+	}
+	return sink
 }

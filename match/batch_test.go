@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/dragnet-intel/dragnet"
@@ -149,6 +150,33 @@ func TestBatchAgainstSingle(t *testing.T) {
 		if len(want) < 100 || !slices.Equal(got, want) {
 			t.Fatalf("Lookup(%T): %d hits, want %d", lk, len(got), len(want))
 		}
+	}
+	var hexs []string
+	for i := 0; i < 2000; i++ {
+		h := fmt.Sprintf("%064x", rng.IntN(6000))
+		switch i % 4 {
+		case 1:
+			h = strings.ToUpper(h)
+		case 2:
+			h = h[:63] + "g" // not hex
+		case 3:
+			h = h[:62] // too short
+		}
+		hexs = append(hexs, h)
+	}
+	got, want = got[:0], want[:0]
+	b.LookupHashes(ix, dragnet.ValueSHA256, hexs, acc, func(i int, hits []Hit) {
+		for _, h := range hits {
+			got = append(got, fmt.Sprintf("%d %s %s", i, h.IndicatorID(), h.Matched().Value))
+		}
+	})
+	for i, h := range hexs {
+		for _, hit := range ix.AppendHash(nil, dragnet.ValueSHA256, h, acc) {
+			want = append(want, fmt.Sprintf("%d %s %s", i, hit.IndicatorID(), hit.Matched().Value))
+		}
+	}
+	if len(want) < 100 || !slices.Equal(got, want) {
+		t.Fatalf("LookupHashes: %d hits, want %d", len(got), len(want))
 	}
 	stop := fmt.Errorf("stop")
 	if err := b.Lookup(ix, vs, acc, func(int, []Hit) error { return stop }); err != stop {

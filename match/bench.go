@@ -276,20 +276,15 @@ func benchSHA256(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, r
 	hexOf := func(d [32]byte) string { return hex.EncodeToString(d[:]) }
 	hitAt := func(i int) string { return hexOf(g.SHA256(int(g.rnd(13, uint64(i), 0) % uint64(nSHA)))) }
 	missAt := func(i int) string { return hexOf(g.MissSHA256(i)) }
-	var buf []Hit
 	for _, m := range []struct {
 		permille   int
 		ours, base *float64
 	}{{1, &rep.SHA256MissLookupsPerSec, &rep.SHA256MissBaselinePerSec}, {500, &rep.SHA256HitLookupsPerSec, &rep.SHA256HitBaselinePerSec}} {
 		qs := mixed(g, cfg.Queries, m.permille, hitAt, missAt)
+		var bt Batch
 		ours := func(qs []string) int {
 			n := 0
-			for _, q := range qs {
-				buf = ix.AppendHash(buf[:0], dragnet.ValueSHA256, q, acc)
-				if len(buf) > 0 {
-					n++
-				}
-			}
+			bt.LookupHashes(ix, dragnet.ValueSHA256, qs, acc, func(int, []Hit) { n++ })
 			return n
 		}
 		base := func(qs []string) int {

@@ -95,6 +95,17 @@ func BenchmarkLookup(b *testing.B) {
 				return hex.EncodeToString(d[:])
 			},
 			func(i int) string { d := g.MissSHA256(i); return hex.EncodeToString(d[:]) })
+		b.Run("sha256batch/"+mix.name, func(b *testing.B) {
+			var bt Batch
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			cpu := threadCPU()
+			for i := 0; b.Loop(); i += batchSize {
+				j := i % nq
+				bt.LookupHashes(ix, dragnet.ValueSHA256, shas[j:j+batchSize], acc, func(int, []Hit) {})
+			}
+			b.ReportMetric(float64((threadCPU()-cpu).Nanoseconds())/float64(b.N*batchSize), "cpu-ns/hash")
+		})
 		b.Run("sha256/"+mix.name, func(b *testing.B) {
 			var buf []Hit
 			b.ReportAllocs()

@@ -198,6 +198,24 @@ func decodeHex(dst []byte, s string) bool {
 	return bad&0x80 == 0
 }
 
+// decodeHexLower is decodeHex that also reports whether s is in lower
+// case: digits and a-f have bit 0x20 set, A-F do not.
+func decodeHexLower(dst []byte, s string) (ok, lower bool) {
+	if len(s) != 2*len(dst) {
+		return false, false
+	}
+	var bad byte
+	all := byte(0xff)
+	for i := range dst {
+		c1, c2 := s[2*i], s[2*i+1]
+		hi, lo := hexTable[c1], hexTable[c2]
+		bad |= hi | lo
+		all &= c1 & c2
+		dst[i] = hi<<4 | lo&0x0f
+	}
+	return bad&0x80 == 0, all&0x20 != 0
+}
+
 // hexTable maps a hex digit to its value and anything else to 0xff.
 var hexTable = func() (t [256]byte) {
 	for i := range t {
