@@ -190,3 +190,27 @@ type onlyLooker struct{ ix *Index }
 func (o onlyLooker) AppendLookup(dst []Hit, v dragnet.Value, access *dragnet.Access) []Hit {
 	return o.ix.AppendLookup(dst, v, access)
 }
+
+// TestHashMatchedLowerCase checks that a hash written in upper case hits
+// and reports the value in lower case, looked up alone or in a batch.
+func TestHashMatchedLowerCase(t *testing.T) {
+	ix := mustCompile(t, world(), nil)
+	acc := &dragnet.Access{Audiences: []int64{1}}
+	const up = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+	for _, hs := range [][]Hit{ix.Lookup(val(dragnet.ValueSHA256, up), acc), ix.Lookup(val(dragnet.ValueSHA256, strings.ToLower(up)), acc)} {
+		if len(hs) != 1 || hs[0].Matched().Value != strings.ToLower(up) {
+			t.Errorf("hits = %v", ids(hs))
+		}
+	}
+	var b Batch
+	n := 0
+	b.LookupHashes(ix, dragnet.ValueSHA256, []string{up, "zz", strings.ToLower(up)}, acc, func(i int, hs []Hit) {
+		n++
+		if hs[0].Matched().Value != strings.ToLower(up) {
+			t.Errorf("batch hit %d = %q", i, hs[0].Matched().Value)
+		}
+	})
+	if n != 2 {
+		t.Errorf("batch: %d values hit, want 2", n)
+	}
+}

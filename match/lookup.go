@@ -292,15 +292,17 @@ func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, acce
 	default:
 		return dst
 	}
-	if !decodeHex(key[:n], hexd) {
+	ok, lower := decodeHexLower(key[:n], hexd)
+	if !ok {
 		return dst
 	}
-	return ix.appendHashKey(dst, kind, &key, hexd, access)
+	return ix.appendHashKey(dst, kind, &key, hexd, lower, access)
 }
 
 // appendHashKey looks up a decoded hash (the first bytes of key, as many
-// as kind has); hexd is its text, reported as the matched value.
-func (ix *Index) appendHashKey(dst []Hit, kind dragnet.ValueKind, key *[64]byte, hexd string, access *dragnet.Access) []Hit {
+// as kind has); hexd is its text, reported as the matched value (lowered
+// unless lower says it is in lower case already).
+func (ix *Index) appendHashKey(dst []Hit, kind dragnet.ValueKind, key *[64]byte, hexd string, lower bool, access *dragnet.Access) []Hit {
 	var ref *rec
 	switch kind {
 	case dragnet.ValueMD5:
@@ -316,7 +318,10 @@ func (ix *Index) appendHashKey(dst []Hit, kind dragnet.ValueKind, key *[64]byte,
 		return dst
 	}
 	n := len(dst)
-	v := dragnet.Value{Kind: kind, Value: strings.ToLower(hexd)}
+	v := dragnet.Value{Kind: kind, Value: hexd}
+	if !lower {
+		v.Value = strings.ToLower(hexd) // a hit reports the value in lower case
+	}
 	dst = ix.appendRecs(dst, ref, &policy{acc: access}, strMatch(v.Kind, v.Value))
 	return ix.filterSuppressed(dst, n, v)
 }
