@@ -99,11 +99,40 @@ func TestNodeKilledMidPost(t *testing.T) {
 	}
 	cmd.Wait()
 	// A transaction the dead node left open can never commit (COMMIT would
-	// have to come from it), so what is visible now is final.
-
-	s, err := other.Status(context.Background(), st.ID)
-	if err != nil {
-		t.Fatal(err)
+	// have to come from it), but one whose COMMIT it sent just before it
+	// died may still be committing. So read the status, the stored objects
+	// and the status again, until both status reads agree: then the three
+	// reads saw one state, and that state must be truthful.
+	var s *taxii.Status
+	stored := map[string]bool{}
+	for attempt := 0; ; attempt++ {
+		before, err := other.Status(context.Background(), st.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored = map[string]bool{}
+		if _, err := other.GetObjects(context.Background(), h.colls["community"], taxii.Query{Types: []string{"indicator"}, Limit: 10000}, func(p *taxii.Page) error {
+			for _, raw := range p.Objects {
+				var o struct{ ID string }
+				if err := json.Unmarshal(raw, &o); err != nil {
+					return err
+				}
+				stored[o.ID] = true
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if s, err = other.Status(context.Background(), st.ID); err != nil {
+			t.Fatal(err)
+		}
+		if s.SuccessCount == before.SuccessCount && s.PendingCount == before.PendingCount && s.FailureCount == before.FailureCount {
+			break
+		}
+		if attempt == 50 {
+			t.Fatalf("the status kept changing after the node was killed: %+v then %+v", before, s)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	t.Logf("after the kill: %d successes, %d failures, %d pending of %d", s.SuccessCount, s.FailureCount, s.PendingCount, s.TotalCount)
 	if s.PendingCount == 0 {
@@ -111,19 +140,6 @@ func TestNodeKilledMidPost(t *testing.T) {
 	}
 	if s.Status != "pending" || s.SuccessCount+s.PendingCount+s.FailureCount != len(objs) {
 		t.Fatalf("status %s: %d+%d+%d of %d", s.Status, s.SuccessCount, s.PendingCount, s.FailureCount, len(objs))
-	}
-	stored := map[string]bool{}
-	if _, err := other.GetObjects(context.Background(), h.colls["community"], taxii.Query{Types: []string{"indicator"}, Limit: 10000}, func(p *taxii.Page) error {
-		for _, raw := range p.Objects {
-			var o struct{ ID string }
-			if err := json.Unmarshal(raw, &o); err != nil {
-				return err
-			}
-			stored[o.ID] = true
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 	for _, d := range s.Successes {
 		if !stored[d.ID] {
