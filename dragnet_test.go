@@ -145,3 +145,34 @@ func TestTokens(t *testing.T) {
 		t.Fatal("TokenMatches wrong")
 	}
 }
+
+func TestValueKindSTIXNames(t *testing.T) {
+	for _, c := range []struct {
+		v         dragnet.Value
+		typ, algo string
+		bytes     int
+	}{
+		{dragnet.Value{dragnet.ValueIPv4, "198.51.100.1"}, "ipv4-addr", "", 0},
+		{dragnet.Value{dragnet.ValueCIDR, "198.51.100.0/24"}, "ipv4-addr", "", 0},
+		{dragnet.Value{dragnet.ValueCIDR, "2001:db8::/32"}, "ipv6-addr", "", 0},
+		{dragnet.Value{dragnet.ValueIPv6, "2001:db8::1"}, "ipv6-addr", "", 0},
+		{dragnet.Value{dragnet.ValueDomain, "example.com"}, "domain-name", "", 0},
+		{dragnet.Value{dragnet.ValueURL, "http://example.com/"}, "url", "", 0},
+		{dragnet.Value{dragnet.ValueEmail, "a@example.com"}, "email-addr", "", 0},
+		{dragnet.Value{dragnet.ValueMD5, ""}, "file", "MD5", 16},
+		{dragnet.Value{dragnet.ValueSHA1, ""}, "file", "SHA-1", 20},
+		{dragnet.Value{dragnet.ValueSHA256, ""}, "file", "SHA-256", 32},
+		{dragnet.Value{dragnet.ValueSHA512, ""}, "file", "SHA-512", 64},
+		{dragnet.Value{"ssdeep", ""}, "", "", 0},
+	} {
+		if got := c.v.SCOType(); got != c.typ {
+			t.Errorf("%v: SCOType %q, want %q", c.v, got, c.typ)
+		}
+		if got := c.v.Kind.HashAlgorithm(); got != c.algo {
+			t.Errorf("%v: HashAlgorithm %q, want %q", c.v, got, c.algo)
+		}
+		if got := c.v.Kind.HashBytes(); got != c.bytes {
+			t.Errorf("%v: HashBytes %d, want %d", c.v, got, c.bytes)
+		}
+	}
+}

@@ -32,6 +32,65 @@ type Value struct {
 
 func (v Value) String() string { return string(v.Kind) + ":" + v.Value }
 
+// HashBytes is the length in bytes of a hash of kind k (16 for MD5, 20 for
+// SHA-1, 32 for SHA-256, 64 for SHA-512), 0 for a kind that is no hash.
+func (k ValueKind) HashBytes() int {
+	switch k {
+	case ValueMD5:
+		return 16
+	case ValueSHA1:
+		return 20
+	case ValueSHA256:
+		return 32
+	case ValueSHA512:
+		return 64
+	}
+	return 0
+}
+
+// HashAlgorithm is the STIX name (hashing-algorithm-ov) of a hash of kind
+// k, "" for a kind that is no hash.
+func (k ValueKind) HashAlgorithm() string {
+	switch k {
+	case ValueMD5:
+		return "MD5"
+	case ValueSHA1:
+		return "SHA-1"
+	case ValueSHA256:
+		return "SHA-256"
+	case ValueSHA512:
+		return "SHA-512"
+	}
+	return ""
+}
+
+// SCOType is the type of the STIX cyber-observable object that holds v:
+// ipv4-addr or ipv6-addr (a CIDR by its address family), domain-name,
+// url, email-addr, or file for a hash; "" for an unknown kind.
+func (v Value) SCOType() string {
+	switch v.Kind {
+	case ValueIPv4:
+		return "ipv4-addr"
+	case ValueIPv6:
+		return "ipv6-addr"
+	case ValueCIDR:
+		if strings.Contains(v.Value, ":") {
+			return "ipv6-addr"
+		}
+		return "ipv4-addr"
+	case ValueDomain:
+		return "domain-name"
+	case ValueURL:
+		return "url"
+	case ValueEmail:
+		return "email-addr"
+	}
+	if v.Kind.HashBytes() != 0 {
+		return "file"
+	}
+	return ""
+}
+
 // NormalizeValue returns the canonical form of s as a value of kind k:
 // addresses in netip's canonical text (a /32 or /128 prefix becomes a host
 // address, other prefixes are masked), lower-case domains without a
@@ -58,7 +117,7 @@ func NormalizeValue(k ValueKind, s string) (Value, error) {
 		}
 		return Value{ValueEmail, strings.ToLower(s)}, nil
 	case ValueMD5, ValueSHA1, ValueSHA256, ValueSHA512:
-		n := map[ValueKind]int{ValueMD5: 32, ValueSHA1: 40, ValueSHA256: 64, ValueSHA512: 128}[k]
+		n := 2 * k.HashBytes()
 		h := strings.ToLower(s)
 		if len(h) != n {
 			return Value{}, Errorf(EINVALID, "%s hash %q has %d hex digits, want %d", k, s, len(h), n)

@@ -375,43 +375,12 @@ func Quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// HashName is the STIX hash algorithm name of a hash value kind.
-func HashName(k dragnet.ValueKind) string {
-	switch k {
-	case dragnet.ValueMD5:
-		return "MD5"
-	case dragnet.ValueSHA1:
-		return "SHA-1"
-	case dragnet.ValueSHA256:
-		return "SHA-256"
-	case dragnet.ValueSHA512:
-		return "SHA-512"
-	}
-	return ""
-}
-
 // SCO returns the cyber-observable object (with its deterministic id) that
 // holds v.
 func SCO(v dragnet.Value) map[string]any {
-	var typ string
-	switch v.Kind {
-	case dragnet.ValueIPv4:
-		typ = "ipv4-addr"
-	case dragnet.ValueIPv6:
-		typ = "ipv6-addr"
-	case dragnet.ValueCIDR:
-		typ = "ipv4-addr"
-		if strings.Contains(v.Value, ":") {
-			typ = "ipv6-addr"
-		}
-	case dragnet.ValueDomain:
-		typ = "domain-name"
-	case dragnet.ValueURL:
-		typ = "url"
-	case dragnet.ValueEmail:
-		typ = "email-addr"
-	default:
-		h := map[string]any{HashName(v.Kind): v.Value}
+	typ := v.SCOType()
+	if typ == "file" {
+		h := map[string]any{v.Kind.HashAlgorithm(): v.Value}
 		return map[string]any{"type": "file", "spec_version": "2.1", "id": SCOID("file", map[string]any{"hashes": h}), "hashes": h}
 	}
 	return map[string]any{"type": typ, "spec_version": "2.1", "id": SCOID(typ, map[string]any{"value": v.Value}), "value": v.Value}

@@ -20,17 +20,8 @@ type hashProbe struct {
 // the index in hexs of each that hit and its hits, in order (hits is
 // valid only during the call). Hits are those AppendHash gives.
 func (b *Batch) LookupHashes(ix *Index, kind dragnet.ValueKind, hexs []string, access *dragnet.Access, fn func(i int, hits []Hit)) {
-	var n int
-	switch kind {
-	case dragnet.ValueMD5:
-		n = 16
-	case dragnet.ValueSHA1:
-		n = 20
-	case dragnet.ValueSHA256:
-		n = 32
-	case dragnet.ValueSHA512:
-		n = 64
-	default:
+	n := kind.HashBytes()
+	if n == 0 {
 		return
 	}
 	b.pol.set(access)

@@ -253,41 +253,19 @@ func eventObjects(vs []dragnet.Value) map[string]map[string]any {
 	objs := make(map[string]map[string]any, len(vs))
 	var file map[string]any
 	for _, v := range vs {
-		var typ string
-		switch v.Kind {
-		case dragnet.ValueIPv4:
-			typ = "ipv4-addr"
-		case dragnet.ValueIPv6:
-			typ = "ipv6-addr"
-		case dragnet.ValueDomain:
-			typ = "domain-name"
-		case dragnet.ValueURL:
-			typ = "url"
-		case dragnet.ValueEmail:
-			typ = "email-addr"
-		case dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512:
+		typ := v.SCOType()
+		switch {
+		case typ == "" || v.Kind == dragnet.ValueCIDR: // telemetry names hosts, not ranges
+			continue
+		case typ == "file":
 			if file == nil {
 				file = map[string]any{"type": "file", "hashes": map[string]any{}}
 				objs[strconv.Itoa(len(objs))] = file
 			}
-			file["hashes"].(map[string]any)[hashName(v.Kind)] = v.Value
-			continue
-		default:
+			file["hashes"].(map[string]any)[v.Kind.HashAlgorithm()] = v.Value
 			continue
 		}
 		objs[strconv.Itoa(len(objs))] = map[string]any{"type": typ, "value": v.Value}
 	}
 	return objs
-}
-
-func hashName(k dragnet.ValueKind) string {
-	switch k {
-	case dragnet.ValueMD5:
-		return "MD5"
-	case dragnet.ValueSHA1:
-		return "SHA-1"
-	case dragnet.ValueSHA256:
-		return "SHA-256"
-	}
-	return "SHA-512"
 }

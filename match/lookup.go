@@ -279,17 +279,8 @@ func (ix *Index) AppendEmail(dst []Hit, addr string, access *dragnet.Access) []H
 // hex (either case).
 func (ix *Index) AppendHash(dst []Hit, kind dragnet.ValueKind, hexd string, access *dragnet.Access) []Hit {
 	var key [64]byte
-	var n int
-	switch kind {
-	case dragnet.ValueMD5:
-		n = 16
-	case dragnet.ValueSHA1:
-		n = 20
-	case dragnet.ValueSHA256:
-		n = 32
-	case dragnet.ValueSHA512:
-		n = 64
-	default:
+	n := kind.HashBytes()
+	if n == 0 {
 		return dst
 	}
 	ok, lower := decodeHexLower(key[:n], hexd)

@@ -141,7 +141,7 @@ func observe(typ, value string) (obs, error) {
 		o.cmps = append([]string{"file:name = " + feed.Quote(name)}, o.cmps...)
 		sco := map[string]any{"type": "file", "name": name}
 		if len(o.vsco) > 0 {
-			sco["hashes"] = map[string]any{feed.HashName(o.vsco[0].Kind): o.vsco[0].Value}
+			sco["hashes"] = map[string]any{o.vsco[0].Kind.HashAlgorithm(): o.vsco[0].Value}
 			o.vsco = nil
 		} else if len(o.scos) > 0 {
 			sco["hashes"] = o.scos[0]["hashes"]
