@@ -7,7 +7,6 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/graph"
-	"github.com/dragnet-intel/dragnet/sqlite"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -16,21 +15,7 @@ import (
 // caller's Access, and as a rebuild counts it.
 func TestLiveObservations(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sys := dragnet.SystemContext(ctx)
-	var orgs []*dragnet.Org
-	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
-		org := &dragnet.Org{Name: o.name, Country: o.cc}
-		if err := db.CreateOrg(sys, org); err != nil {
-			t.Fatal(err)
-		}
-		orgs = append(orgs, org)
-	}
-	a, b, c := orgs[0], orgs[1], orgs[2]
+	db, sys, a, b, c := threeCountries(t)
 	const addr = "ipv4-addr--00000000-0000-4000-8000-000000000001"
 	publish := func(o *dragnet.Org, coll string, m map[string]any, vals ...dragnet.Value) {
 		t.Helper()

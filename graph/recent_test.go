@@ -34,21 +34,7 @@ func indicatorSub(t *testing.T, n int, modified, ip string, red bool) *dragnet.S
 // then answers exactly the same.
 func TestLiveIncremental(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	sys := dragnet.SystemContext(ctx)
-	var orgs []*dragnet.Org
-	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
-		org := &dragnet.Org{Name: o.name, Country: o.cc}
-		if err := db.CreateOrg(sys, org); err != nil {
-			t.Fatal(err)
-		}
-		orgs = append(orgs, org)
-	}
-	a, b, c := orgs[0], orgs[1], orgs[2]
+	db, sys, a, b, c := threeCountries(t)
 	if _, err := db.CreateGroup(sys, "G", []string{"A", "B"}); err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +123,7 @@ func TestLiveIncremental(t *testing.T) {
 	}
 	answers := func() string {
 		var out string
-		for _, o := range orgs {
+		for _, o := range []*dragnet.Org{a, b, c} {
 			for _, k := range keys {
 				cr, err := live.Correlate(access(o), k)
 				j, _ := json.Marshal(cr)
@@ -160,4 +146,27 @@ func TestLiveIncremental(t *testing.T) {
 	if again := answers(); again != before {
 		t.Fatalf("after an empty CatchUp:\n%s", again)
 	}
+}
+
+// threeCountries opens a SQLite store in a temporary directory (closed when
+// the test ends) with organisations A, B and C in Germany, France and the
+// United States, and returns it with the system context.
+func threeCountries(t *testing.T) (*sqlite.DB, context.Context, *dragnet.Org, *dragnet.Org, *dragnet.Org) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sys := dragnet.SystemContext(ctx)
+	var orgs []*dragnet.Org
+	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
+		org := &dragnet.Org{Name: o.name, Country: o.cc}
+		if err := db.CreateOrg(sys, org); err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, org)
+	}
+	return db, sys, orgs[0], orgs[1], orgs[2]
 }
