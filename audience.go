@@ -66,3 +66,39 @@ func (a *Access) CanSee(audience int64) bool {
 	}
 	return false
 }
+
+// Holding is one publication of an object that is not shared (an SCO, or
+// an object relayed from a third-party author): Key names the stored
+// object (its meaning is the store's), Owner the organisation that holds
+// it, Audience a collection it is published in (0: none).
+type Holding struct{ Key, Owner, Audience int64 }
+
+// ChooseHolding returns the index in hs, the holdings of one id, of the
+// object a submission by organisation me into audience target belongs to,
+// so that the outcome never depends on what acc cannot see:
+//
+//  1. the object already published in target (one at most, and the
+//     caller can see it);
+//  2. else the caller's own object;
+//  3. else the first in hs published in an audience acc can see;
+//  4. else -1: objects held only in audiences the caller cannot see are as
+//     if they did not exist, and the submission starts one of the caller's.
+func ChooseHolding(hs []Holding, target, me int64, acc *Access) int {
+	own, visible := -1, -1
+	for i, h := range hs {
+		switch {
+		case h.Audience == target:
+			return i
+		case h.Owner == me:
+			if own < 0 {
+				own = i
+			}
+		case h.Audience != 0 && visible < 0 && acc.CanSee(h.Audience):
+			visible = i
+		}
+	}
+	if own >= 0 {
+		return own
+	}
+	return visible
+}

@@ -176,3 +176,24 @@ func TestValueKindSTIXNames(t *testing.T) {
 		}
 	}
 }
+
+func TestChooseHolding(t *testing.T) {
+	acc := &dragnet.Access{Audiences: []int64{1, 5, 7}}
+	const me, target = 10, 7
+	for _, c := range []struct {
+		name string
+		hs   []dragnet.Holding
+		want int
+	}{
+		{"none", nil, -1},
+		{"only out of sight", []dragnet.Holding{{1, 20, 9}, {2, 21, 0}}, -1},
+		{"in the target wins", []dragnet.Holding{{1, 10, 5}, {2, 20, 5}, {3, 21, 7}}, 2},
+		{"own before visible", []dragnet.Holding{{1, 20, 5}, {2, 10, 9}}, 1},
+		{"own without publication", []dragnet.Holding{{1, 10, 0}}, 0},
+		{"first visible", []dragnet.Holding{{1, 20, 9}, {2, 21, 5}, {3, 22, 1}}, 1},
+	} {
+		if got := dragnet.ChooseHolding(c.hs, target, me, acc); got != c.want {
+			t.Errorf("%s: %d, want %d", c.name, got, c.want)
+		}
+	}
+}

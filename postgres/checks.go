@@ -264,50 +264,23 @@ type holder struct {
 // chooseOwners decides, for each id of an object that is not shared (an
 // SCO, whose id anyone can compute from its value, or an object relayed
 // from a third-party author, which any member may relay and version), whose
-// object the request's submission belongs to, so that the outcome never
-// depends on what the caller cannot see:
-//
-//  1. the object with that id already published in the target audience
-//     (one at most, and the caller can see it);
-//  2. else the caller's own object with that id;
-//  3. else the first object with that id published in an audience the
-//     caller can see;
-//  4. else a new object of the caller's, claimed here: objects with that id
-//     only in audiences the caller cannot see are as if they did not exist.
+// object the request's submission belongs to (dragnet.ChooseHolding, the
+// holders in owner order); where none, it claims a new object of the
+// caller's.
 func (c *checks) chooseOwners(ctx context.Context, tx pgx.Tx, me int64, lids []string, holders []holder, aud *dragnet.Audience, acc *dragnet.Access) error {
 	if len(lids) == 0 {
 		return nil
 	}
-	type choice struct{ inTarget, own, visible int64 }
-	chosen := map[string]*choice{}
+	byID := map[string][]dragnet.Holding{}
 	for _, h := range holders {
-		ch := chosen[h.id]
-		if ch == nil {
-			ch = &choice{}
-			chosen[h.id] = ch
-		}
-		switch {
-		case h.audience == aud.ID:
-			ch.inTarget = h.owner
-		case h.owner == me:
-			ch.own = h.owner
-		case h.audience != 0 && ch.visible == 0 && acc.CanSee(h.audience):
-			ch.visible = h.owner
-		}
+		byID[h.id] = append(byID[h.id], dragnet.Holding{Key: h.owner, Owner: h.owner, Audience: h.audience})
 	}
 	var claim []string
 	for _, id := range lids {
-		ch := chosen[id]
-		switch {
-		case ch == nil:
-			claim = append(claim, id)
-		case ch.inTarget != 0:
-			c.owners[id] = ch.inTarget
-		case ch.own != 0:
-			c.owners[id] = ch.own
-		case ch.visible != 0:
-			c.owners[id] = ch.visible
-		default:
+		hs := byID[id]
+		if i := dragnet.ChooseHolding(hs, aud.ID, me, acc); i >= 0 {
+			c.owners[id] = hs[i].Owner
+		} else {
 			claim = append(claim, id)
 		}
 	}

@@ -311,52 +311,37 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 // Any other object (an SCO, whose id anyone can compute from its value, or
 // an object relayed from a third-party author such as MITRE ATT&CK, which
 // every member may relay, newer versions included) must not tell a caller
-// whether another member holds it where the caller cannot see. Its
-// submission belongs
-//
-//  1. to the object with that id already published in the target
-//     collection (one at most, and the caller can see it);
-//  2. else to the caller's own object with that id;
-//  3. else to the first object with that id published in a collection the
-//     caller can see;
-//  4. else to none (oid 0): objects with that id only in collections the
-//     caller cannot see are as if they did not exist, and the caller's
-//     submission starts an object of its own.
+// whether another member holds it where the caller cannot see: the object
+// is chosen by dragnet.ChooseHolding, in the order the objects were
+// stored, and oid 0 means none (the caller's submission starts its own).
 func (a *adder) objectFor(ctx context.Context, id string) (oid, owner int64, shared bool, err error) {
 	rows, err := a.w.QueryContext(ctx, `SELECT o.oid, o.owner, o.shared, s.audience FROM objects o LEFT JOIN submissions s ON s.oid = o.oid WHERE o.id = ? ORDER BY o.oid`, id)
 	if err != nil {
 		return 0, 0, false, fmt.Errorf("finding object: %w", err)
 	}
 	defer rows.Close()
-	var inTarget, own, visible, sharedRow [2]int64
+	var hs []dragnet.Holding
 	for rows.Next() {
-		var o, ow int64
+		var h dragnet.Holding
 		var sh bool
 		var aud sql.NullInt64
-		if err := rows.Scan(&o, &ow, &sh, &aud); err != nil {
+		if err := rows.Scan(&h.Key, &h.Owner, &sh, &aud); err != nil {
 			return 0, 0, false, err
 		}
-		switch {
-		case sh:
-			sharedRow = [2]int64{o, ow}
-		case aud.Valid && aud.Int64 == a.aud.ID:
-			inTarget = [2]int64{o, ow}
-		case ow == a.p.Org.ID:
-			own = [2]int64{o, ow}
-		case aud.Valid && visible[0] == 0 && a.acc.CanSee(aud.Int64):
-			visible = [2]int64{o, ow}
+		if sh {
+			oid, owner, shared = h.Key, h.Owner, true
 		}
+		h.Audience = aud.Int64
+		hs = append(hs, h)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, 0, false, fmt.Errorf("finding object: %w", err)
 	}
-	if sharedRow[0] != 0 {
-		return sharedRow[0], sharedRow[1], true, nil
+	if shared {
+		return oid, owner, true, nil
 	}
-	for _, c := range [][2]int64{inTarget, own, visible} {
-		if c[0] != 0 {
-			return c[0], c[1], false, nil
-		}
+	if i := dragnet.ChooseHolding(hs, a.aud.ID, a.p.Org.ID, a.acc); i >= 0 {
+		return hs[i].Key, hs[i].Owner, false, nil
 	}
 	return 0, 0, false, nil
 }
