@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -97,16 +96,36 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			return rows.Err()
 		})
 	}
+	if b.Len() > 0 {
+		if err := tx.SendBatch(ctx, b).Close(); err != nil {
+			return err
+		}
+	}
+	// Who holds the ids not just claimed as shared objects, where: an id
+	// held as a not-shared object is decided by that (chooseOwners). Ids
+	// claimed here have no other holders, so a request of new indicators
+	// skips this query.
+	var need []string
+	for _, id := range ids {
+		if !c.claimed[id] {
+			need = append(need, id)
+		}
+	}
 	var holders []holder
-	b.Queue(`SELECT o.id, o.owner, s.audience_id FROM objects o
-		LEFT JOIN versions v ON v.obj_id = o.id AND v.owner = o.owner
-		LEFT JOIN submissions s ON s.vid = v.vid
-		WHERE o.id = ANY($1) AND NOT o.shared
-		ORDER BY o.id, o.owner`, ids).Query(func(rows pgx.Rows) error {
+	if len(need) > 0 {
+		rows, err := tx.Query(ctx, `SELECT o.id, o.owner, s.audience_id FROM objects o
+			LEFT JOIN versions v ON v.obj_id = o.id AND v.owner = o.owner
+			LEFT JOIN submissions s ON s.vid = v.vid
+			WHERE o.id = ANY($1) AND NOT o.shared
+			ORDER BY o.id, o.owner`, need)
+		if err != nil {
+			return err
+		}
 		for rows.Next() {
 			var h holder
 			var a *int64
 			if err := rows.Scan(&h.id, &h.owner, &a); err != nil {
+				rows.Close()
 				return err
 			}
 			if a != nil {
@@ -114,24 +133,23 @@ func (c *checks) load(ctx context.Context, tx pgx.Tx, me int64, ids, refs []stri
 			}
 			holders = append(holders, h)
 		}
-		return rows.Err()
-	})
-	if err := tx.SendBatch(ctx, b).Close(); err != nil {
-		return err
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	// Ids held as not-shared objects are decided by who holds them where.
 	var held []string
+	isHeld := map[string]bool{}
 	for _, h := range holders {
-		if len(held) == 0 || held[len(held)-1] != h.id {
+		if !isHeld[h.id] {
+			isHeld[h.id] = true
 			held = append(held, h.id)
 			c.shared[h.id] = false
-			if !c.claimed[h.id] {
-				delete(c.owners, h.id)
-			}
+			delete(c.owners, h.id)
 		}
 	}
 	for _, id := range lids {
-		if !c.shared[id] && !slices.Contains(held, id) {
+		if !c.shared[id] && !isHeld[id] {
 			held = append(held, id) // new: claimed below
 		}
 	}
