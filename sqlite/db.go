@@ -70,7 +70,19 @@ type Options struct {
 	Logger  *slog.Logger     // nil: discard
 	Now     func() time.Time // nil: time.Now
 	Readers int              // size of the read pool; 0: max(4, GOMAXPROCS)
+	// WriterCacheMiB is the writer connection's page cache; 0:
+	// DefaultWriterCacheMiB.
+	WriterCacheMiB int
+	// CheckpointPages is the WAL size, in pages, at which a commit
+	// checkpoints it (wal_autocheckpoint); 0: DefaultCheckpointPages.
+	CheckpointPages int
 }
+
+// Defaults of Options.
+const (
+	DefaultWriterCacheMiB  = 16
+	DefaultCheckpointPages = 10000
+)
 
 // DB is the store on one SQLite database file.
 type DB struct {
@@ -127,7 +139,14 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	// at the end of every write transaction (pcache1 truncation), which at
 	// 64 MiB cost more than the cache saved; 16 MiB measured best for
 	// batches of 1,000 objects into stores of up to a million.
-	if db.w, err = sql.Open("sqlite", dsn("immediate", "cache_size(-16384)", "wal_autocheckpoint(10000)")); err != nil {
+	cacheMiB, ckpt := opts.WriterCacheMiB, opts.CheckpointPages
+	if cacheMiB <= 0 {
+		cacheMiB = DefaultWriterCacheMiB
+	}
+	if ckpt <= 0 {
+		ckpt = DefaultCheckpointPages
+	}
+	if db.w, err = sql.Open("sqlite", dsn("immediate", fmt.Sprintf("cache_size(%d)", -1024*cacheMiB), fmt.Sprintf("wal_autocheckpoint(%d)", ckpt))); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
 	db.w.SetMaxOpenConns(1)

@@ -59,12 +59,19 @@ func cpuSeconds() float64 {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
+// ingestBenchOptions are the settings of one bench ingest run.
+type ingestBenchOptions struct {
+	batch  int
+	repull bool
+	sqlite sqlite.Options
+}
+
 // ingestBenchResult is the one JSON line dragnet bench ingest prints.
 type ingestBenchResult struct {
-	Bench string          `json:"bench"`
-	Store string          `json:"store"`
-	CSV   ingestBenchPart `json:"csv"`
-	MISP  ingestBenchPart `json:"misp"`
+	Bench string           `json:"bench"`
+	Store string           `json:"store"`
+	CSV   ingestBenchPart  `json:"csv"`
+	MISP  *ingestBenchPart `json:"misp,omitempty"` // nil with --attributes 0
 }
 
 func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
@@ -72,7 +79,10 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 	var sf storeFlags
 	sf.register(fs)
 	lines := fs.Int("lines", 1_000_000, "lines of the generated CSV feed")
-	attrs := fs.Int("attributes", 100_000, "to_ids attributes of the generated MISP event")
+	attrs := fs.Int("attributes", 100_000, "to_ids attributes of the generated MISP event (0: no MISP event)")
+	repull := fs.Bool("repull", true, "also time pulling each input again, unchanged")
+	cacheMiB := fs.Int("writer-cache-mib", 0, "the store writer's page cache in MiB (0: the store's default)")
+	ckpt := fs.Int("checkpoint-pages", 0, "WAL pages at which the store checkpoints (0: the store's default)")
 	batch := fs.Int("batch", feed.DefaultBatch, "objects stored per transaction")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile (pprof) of the run to this file")
 	if err := fs.Parse(args); err != nil {
@@ -81,9 +91,10 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 	if err := noArgs(fs); err != nil {
 		return err
 	}
-	if *lines < 1 || *attrs < 1 {
-		return dragnet.Errorf(dragnet.EINVALID, "--lines and --attributes must be positive")
+	if *lines < 1 || *attrs < 0 {
+		return dragnet.Errorf(dragnet.EINVALID, "--lines must be positive and --attributes not negative")
 	}
+	opts := ingestBenchOptions{batch: *batch, repull: *repull, sqlite: sqlite.Options{WriterCacheMiB: *cacheMiB, CheckpointPages: *ckpt}}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -97,22 +108,25 @@ func (m *Main) runBenchIngest(ctx context.Context, args []string) error {
 	}
 	res := ingestBenchResult{Bench: "ingest", Store: "sqlite"}
 	csvData := genCSVFeed(*lines)
-	mispData := genMISPEvent(*attrs)
-
 	var err error
-	if res.CSV, err = m.benchIngestOne(ctx, sf, &csv.Decoder{}, csvData, "bench.csv", *batch); err != nil {
+	if res.CSV, err = m.benchIngestOne(ctx, sf, &csv.Decoder{}, csvData, "bench.csv", opts); err != nil {
 		return err
 	}
-	if res.MISP, err = m.benchIngestOne(ctx, sf, &misp.Decoder{}, mispData, "bench-event.json", *batch); err != nil {
+	if *attrs == 0 {
+		return m.printJSON(res)
+	}
+	mp, err := m.benchIngestOne(ctx, sf, &misp.Decoder{}, genMISPEvent(*attrs), "bench-event.json", opts)
+	if err != nil {
 		return err
 	}
+	res.MISP = &mp
 	return m.printJSON(res)
 }
 
 // benchIngestOne decodes data without storing, then stores it into a new
 // organisation's collection of a fresh store (or --data's), and times both.
-func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decoder, data []byte, source string, batch int) (ingestBenchPart, error) {
-	part := ingestBenchPart{Bytes: len(data), Batch: batch}
+func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decoder, data []byte, source string, opts ingestBenchOptions) (ingestBenchPart, error) {
+	part := ingestBenchPart{Bytes: len(data), Batch: opts.batch}
 	b := &feed.Builder{Scope: "identity--5f0e3c55-0b5e-4c1d-9a43-6a3c1a0d7e21", Source: source}
 	start, cpu := time.Now(), cpuSeconds()
 	err := dec.Decode(ctx, bytes.NewReader(data), b, func(it *feed.Item) error {
@@ -136,7 +150,7 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 		}
 		defer os.RemoveAll(dir)
 	}
-	db, err := sqlite.Open(ctx, dir, sqlite.Options{})
+	db, err := sqlite.Open(ctx, dir, opts.sqlite)
 	if err != nil {
 		return part, err
 	}
@@ -160,7 +174,7 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 		}
 	}
 	b.Scope = org.IDScope()
-	p := &feed.Pipeline{Store: db, Collection: coll, Batch: batch}
+	p := &feed.Pipeline{Store: db, Collection: coll, Batch: opts.batch}
 	start, cpu = time.Now(), cpuSeconds()
 	sum, err := p.Run(octx, dec, bytes.NewReader(data), b, source)
 	if err != nil {
@@ -173,6 +187,9 @@ func (m *Main) benchIngestOne(ctx context.Context, sf storeFlags, dec feed.Decod
 	part.IndicatorsPerSec = float64(sum.Outcomes[feed.New]) / part.Seconds
 	part.StoreOverDecode = part.Seconds / part.DecodeSeconds
 
+	if !opts.repull {
+		return part, nil
+	}
 	fps := make(map[string]uint64, part.Entries)
 	p.Seen = func(id string, fp uint64) { fps[id] = fp }
 	start, cpu = time.Now(), cpuSeconds()
