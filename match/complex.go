@@ -1,9 +1,8 @@
 package match
 
 import (
-	"fmt"
 	"net/netip"
-	"strconv"
+	"strings"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -36,6 +35,7 @@ type Patterns struct {
 	byValue map[dragnet.Value][]int32
 	ranges  []rangeRef // ISSUBSET comparisons on addresses
 	always  []int32    // patterns naming no value: evaluated on every event
+	keys    map[objAud]struct{}
 }
 
 type compiledPattern struct {
@@ -61,7 +61,7 @@ func (ps *Patterns) Len() int {
 // naming the indicator and the position, unless skip is set: then skip is
 // told and the entry left out.
 func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, error)) (*Patterns, error) {
-	ps := &Patterns{byValue: map[dragnet.Value][]int32{}}
+	ps := &Patterns{byValue: map[dragnet.Value][]int32{}, keys: map[objAud]struct{}{}}
 	for _, e := range es {
 		if e.Revoked || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
 			continue
@@ -77,14 +77,11 @@ func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, e
 		}
 		i := int32(len(ps.pats))
 		ps.pats = append(ps.pats, compiledPattern{e: e, p: p})
+		ps.keys[objAud{e.IndicatorID, e.Audience}] = struct{}{}
 		named := false
 		for _, c := range p.Comparisons() {
-			k, ok := observable.Kind(c.Type, c.Path)
+			v, ok := namedValue(c)
 			if !ok {
-				continue
-			}
-			v, err := dragnet.NormalizeValue(k, c.Value)
-			if err != nil {
 				continue
 			}
 			named = true
@@ -105,167 +102,31 @@ func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, e
 	return ps, nil
 }
 
-// PatternHit is one complex-pattern indicator an event completed.
-type PatternHit struct {
-	IndicatorID string
-	Pattern     string
-	Audience    int64
-	TLP         dragnet.TLP
-	Confidence  int
+// has reports whether ps holds a pattern of indicator id in audience aud.
+func (ps *Patterns) has(k objAud) bool {
+	if ps == nil {
+		return false
+	}
+	_, ok := ps.keys[k]
+	return ok
 }
 
-// A PatternSession matches a stream of events against a Patterns set for
-// one reader. Each event is one observation of the objects its values
-// make (an address, a domain name, a URL, an e-mail address, a file with
-// the event's hashes). A pattern is evaluated when an event carries a
-// value the pattern names, against that event and the recent events that
-// carried one too (the last Window of them), so that AND, FOLLOWEDBY and
-// the qualifiers can join observations of several events. Only indicators
-// the access may see and valid at the event's time hit. A session is not
-// safe for concurrent use.
-type PatternSession struct {
-	ps     *Patterns
-	access *dragnet.Access
-	window int
-	recent []recentObs // oldest first
-	cands  []int32
-	seen   map[int32]bool
-	nvs    []dragnet.Value
-}
-
-type recentObs struct {
-	obs   pattern.Observation
-	cands []int32
-}
-
-// DefaultPatternWindow is the number of recent relevant events a session
-// keeps when NewSession is given 0.
-const DefaultPatternWindow = 1000
-
-// NewSession starts a session for access keeping window recent events.
-func (ps *Patterns) NewSession(access *dragnet.Access, window int) *PatternSession {
-	if window <= 0 {
-		window = DefaultPatternWindow
+// namedValue returns the normalised value an equality test names, for the
+// prefilter: an observable property (observable.Kind), or the value of an
+// object a reference points to (network-traffic:dst_ref.value,
+// email-message:from_ref.value), whose kind the literal itself shows.
+func namedValue(c pattern.Comparison) (dragnet.Value, bool) {
+	k, ok := observable.Kind(c.Type, c.Path)
+	if !ok {
+		if !strings.HasSuffix(c.Path, "_ref.value") {
+			return dragnet.Value{}, false
+		}
+		d, ok := DetectValue(c.Value)
+		if !ok || d.Kind == dragnet.ValueURL || d.Kind == dragnet.ValueMD5 || d.Kind == dragnet.ValueSHA1 || d.Kind == dragnet.ValueSHA256 || d.Kind == dragnet.ValueSHA512 {
+			return dragnet.Value{}, false
+		}
+		k = d.Kind
 	}
-	return &PatternSession{ps: ps, access: access, window: window, seen: map[int32]bool{}}
-}
-
-// Event matches one event observed at t carrying values vs and returns the
-// indicators whose pattern this event completes: those matched by it and
-// the recent events together but not by the recent events alone. Each
-// indicator is reported at most once per event. An error is the first of
-// the evaluator's (a pattern needing too much work, say); the other
-// patterns are still evaluated and their hits returned with it.
-func (s *PatternSession) Event(t time.Time, vs []dragnet.Value) ([]PatternHit, error) {
-	if s.ps.Len() == 0 {
-		return nil, nil
-	}
-	s.cands = s.cands[:0]
-	clear(s.seen)
-	add := func(i int32) {
-		if !s.seen[i] {
-			s.seen[i] = true
-			s.cands = append(s.cands, i)
-		}
-	}
-	s.nvs = s.nvs[:0]
-	for _, v := range vs {
-		nv, err := dragnet.NormalizeValue(v.Kind, v.Value)
-		if err != nil {
-			continue
-		}
-		s.nvs = append(s.nvs, nv)
-		for _, i := range s.ps.byValue[nv] {
-			add(i)
-		}
-		if len(s.ps.ranges) > 0 && (nv.Kind == dragnet.ValueIPv4 || nv.Kind == dragnet.ValueIPv6) {
-			if a, err := netip.ParseAddr(nv.Value); err == nil {
-				for _, r := range s.ps.ranges {
-					if r.pfx.Contains(a) {
-						add(r.i)
-					}
-				}
-			}
-		}
-	}
-	relevant := len(s.cands)
-	for _, i := range s.ps.always {
-		add(i)
-	}
-	if len(s.cands) == 0 {
-		return nil, nil
-	}
-	cur := pattern.Observation{FirstObserved: t, LastObserved: t, NumberObserved: 1, Objects: eventObjects(s.nvs)}
-	var hits []PatternHit
-	var firstErr error
-	var obs []pattern.Observation
-	for _, i := range s.cands {
-		cp := &s.ps.pats[i]
-		if !s.visible(&cp.e, t) {
-			continue
-		}
-		obs = obs[:0]
-		for _, r := range s.recent {
-			for _, j := range r.cands {
-				if j == i {
-					obs = append(obs, r.obs)
-					break
-				}
-			}
-		}
-		ok, err := pattern.Match(cp.p, append(obs, cur))
-		if ok && len(obs) > 0 {
-			// A match the earlier events make on their own was reported
-			// when it completed.
-			var before bool
-			before, err = pattern.Match(cp.p, obs[:len(obs):len(obs)])
-			ok = !before
-		}
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("indicator %s: %w", cp.e.IndicatorID, err)
-			}
-			continue
-		}
-		if ok {
-			hits = append(hits, PatternHit{IndicatorID: cp.e.IndicatorID, Pattern: cp.e.Pattern, Audience: cp.e.Audience, TLP: cp.e.TLP, Confidence: cp.e.Confidence})
-		}
-	}
-	if relevant > 0 {
-		if len(s.recent) == s.window {
-			copy(s.recent, s.recent[1:])
-			s.recent = s.recent[:len(s.recent)-1]
-		}
-		s.recent = append(s.recent, recentObs{obs: cur, cands: append([]int32(nil), s.cands[:relevant]...)})
-	}
-	return hits, firstErr
-}
-
-func (s *PatternSession) visible(e *PatternEntry, t time.Time) bool {
-	return s.access.CanSee(e.Audience) && (e.ValidFrom.IsZero() || !e.ValidFrom.After(t)) &&
-		(e.ValidUntil.IsZero() || e.ValidUntil.After(t))
-}
-
-// eventObjects builds the cyber-observable objects of one event from its
-// values: one object per address, domain, URL and e-mail address, and one
-// file holding every hash.
-func eventObjects(vs []dragnet.Value) map[string]map[string]any {
-	objs := make(map[string]map[string]any, len(vs))
-	var file map[string]any
-	for _, v := range vs {
-		typ := v.SCOType()
-		switch {
-		case typ == "" || v.Kind == dragnet.ValueCIDR: // telemetry names hosts, not ranges
-			continue
-		case typ == "file":
-			if file == nil {
-				file = map[string]any{"type": "file", "hashes": map[string]any{}}
-				objs[strconv.Itoa(len(objs))] = file
-			}
-			file["hashes"].(map[string]any)[v.Kind.HashAlgorithm()] = v.Value
-			continue
-		}
-		objs[strconv.Itoa(len(objs))] = map[string]any{"type": typ, "value": v.Value}
-	}
-	return objs
+	v, err := dragnet.NormalizeValue(k, c.Value)
+	return v, err == nil
 }

@@ -38,8 +38,33 @@ const maxLine = 1 << 20
 // skipped; a line that is not valid for the format stops the scan with an
 // EINVALID error naming the line. An error from fn stops the scan too.
 func Scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Value) error) error {
+	return scan(r, f, fields, fn, nil)
+}
+
+// lineSink sees each line (CSV: record) that held values, after fn has
+// seen them: its number, its text (empty for CSV) and its values.
+type lineSink func(line int, text string, vals []dragnet.Value) error
+
+// scan is Scan that also tells sink, if not nil, of each line's values
+// together, so that a line can be matched as one event.
+func scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Value) error, sink lineSink) error {
+	var vals []dragnet.Value
+	if sink != nil {
+		inner := fn
+		fn = func(line int, v dragnet.Value) error {
+			vals = append(vals, v)
+			return inner(line, v)
+		}
+	}
 	if f == FormatCSV {
-		return scanCSV(r, fields, fn)
+		return scanCSV(r, fields, fn, func(line int) error {
+			if sink == nil || len(vals) == 0 {
+				return nil
+			}
+			err := sink(line, "", vals)
+			vals = vals[:0]
+			return err
+		})
 	}
 	var want map[string]bool
 	if f == FormatJSONL {
@@ -90,7 +115,11 @@ func Scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Va
 			}
 			return dragnet.Errorf(dragnet.EINVALID, "line %d: %v", line, err)
 		}
-		return nil
+		if sink != nil && len(vals) > 0 {
+			err = sink(line, s, vals)
+			vals = vals[:0]
+		}
+		return err
 	}
 	return eachLine(r, func(s string) error {
 		if len(s) > maxLine {
@@ -143,7 +172,7 @@ func eachLine(r io.Reader, fn func(string) error) error {
 	}
 }
 
-func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error) error {
+func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error, endRecord func(line int) error) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -192,6 +221,9 @@ func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error) er
 					}
 				}
 			}
+		}
+		if err := endRecord(line); err != nil {
+			return err
 		}
 	}
 }

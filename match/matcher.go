@@ -24,11 +24,15 @@ type Matcher struct {
 	opt MatcherOptions
 
 	view     atomic.Pointer[view]
-	patterns atomic.Pointer[Patterns]
+	patterns atomic.Pointer[patternView]
+	tail     dragnet.ObjectTail  // from Objects, when the store has one: complex patterns follow changes
+	rem      dragnet.RemovalTail // likewise, for removals
 
 	mu         sync.Mutex // serialises Refresh and the swap of a new base
 	cursor     int64
 	delta      map[objAud][]Entry // current entries of each object changed since the base
+	patBase    *Patterns          // complex patterns as of the base; nil without Objects
+	patDelta   map[objAud]*PatternEntry
 	rebuilding bool
 	rebuildErr error
 	wg         sync.WaitGroup
@@ -44,7 +48,11 @@ type MatcherOptions struct {
 	MaxDelta int
 	// Objects, if set, is read at Load and at each rebuild of the base
 	// for the indicators whose patterns the value index cannot stand in
-	// for (see PatternEntry); they are matched by the evaluator.
+	// for (see PatternEntry); they are matched by the evaluator. When it
+	// is also a dragnet.ObjectTail and a dragnet.RemovalTail (both stores
+	// are), those patterns follow the change stream as the value index
+	// does: a complex indicator published, changed, revoked or removed
+	// counts from the next Refresh on.
 	Objects dragnet.ObjectScanner
 }
 
@@ -71,7 +79,11 @@ func NewMatcher(src dragnet.ValueScanner, opt MatcherOptions) *Matcher {
 	if opt.MaxDelta <= 0 {
 		opt.MaxDelta = 10000
 	}
-	m := &Matcher{src: src, opt: opt, delta: map[objAud][]Entry{}}
+	m := &Matcher{src: src, opt: opt, delta: map[objAud][]Entry{}, patDelta: map[objAud]*PatternEntry{}}
+	if t, ok := opt.Objects.(dragnet.ObjectTail); ok {
+		m.tail = t
+		m.rem, _ = opt.Objects.(dragnet.RemovalTail)
+	}
 	empty, _ := Compile(Entries(nil), Options{Now: opt.Now})
 	m.view.Store(&view{base: empty, delta: empty})
 	return m
@@ -134,13 +146,15 @@ func (m *Matcher) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.loadPatterns(ctx); err != nil {
+	ps, err := m.scanPatterns(ctx)
+	if err != nil {
 		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.cursor = cursor
 	m.delta = map[objAud][]Entry{}
+	m.setPatternBase(ps)
 	m.opt.Logger.Info("match: index loaded", "indicators", ix.Len(), "bytes", ix.Bytes(), "seconds", time.Since(start).Seconds())
 	return m.refreshLocked(ctx, ix)
 }
@@ -174,6 +188,7 @@ func (m *Matcher) Wait() { m.wg.Wait() }
 // publishes base with the new delta.
 func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 	changed := false
+	patChanged := m.patterns.Load() == nil || m.patterns.Load().base != m.patBase
 	for {
 		changes, next, err := m.src.ValueChanges(ctx, m.cursor, 1000)
 		if err != nil {
@@ -188,11 +203,19 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 			}
 			m.delta[objAud{c.ObjectID, c.AudienceID}] = es
 			changed = true
+			pc, err := m.patternChange(ctx, c)
+			if err != nil {
+				return err
+			}
+			patChanged = patChanged || pc
 		}
 		m.cursor = next
 		if len(changes) < 1000 {
 			break
 		}
+	}
+	if patChanged {
+		m.publishPatterns()
 	}
 	if cur := m.view.Load(); !changed && cur.base == base {
 		// Nothing new: only time moves (expiry, ValidFrom).
@@ -221,8 +244,9 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 func (m *Matcher) rebuild(ctx context.Context) {
 	defer m.wg.Done()
 	ix, cursor, err := m.scan(dragnet.SystemContext(ctx))
+	var ps *Patterns
 	if err == nil {
-		err = m.loadPatterns(dragnet.SystemContext(ctx))
+		ps, err = m.scanPatterns(dragnet.SystemContext(ctx))
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -231,15 +255,23 @@ func (m *Matcher) rebuild(ctx context.Context) {
 		m.rebuildErr = fmt.Errorf("rebuilding the match index: %w", err)
 		return
 	}
-	old := m.cursor
+	old, oldDelta, oldBase, oldPatDelta := m.cursor, m.delta, m.patBase, m.patDelta
 	m.cursor = cursor
 	m.delta = map[objAud][]Entry{}
+	m.setPatternBase(ps)
 	if err := m.refreshLocked(dragnet.SystemContext(ctx), ix); err != nil {
 		m.rebuildErr = err
-		m.cursor = old
+		m.cursor, m.delta, m.patBase, m.patDelta = old, oldDelta, oldBase, oldPatDelta
 		return
 	}
 	m.opt.Logger.Info("match: base rebuilt", "indicators", ix.Len())
+}
+
+// setPatternBase makes ps the base of the complex patterns, with an
+// empty delta; refreshLocked publishes it.
+func (m *Matcher) setPatternBase(ps *Patterns) {
+	m.patBase = ps
+	m.patDelta = map[objAud]*PatternEntry{}
 }
 
 // Run refreshes every interval until ctx is done, and at once whenever

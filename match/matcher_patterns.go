@@ -4,17 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix/pattern"
 )
 
-// loadPatterns reads the complex-pattern indicators from the object
-// scanner, if the Matcher has one, and publishes them.
-func (m *Matcher) loadPatterns(ctx context.Context) error {
+// scanPatterns reads the complex-pattern indicators from the object
+// scanner (nil when the Matcher has none) and compiles them.
+func (m *Matcher) scanPatterns(ctx context.Context) (*Patterns, error) {
 	if m.opt.Objects == nil {
-		return nil
+		return nil, nil
 	}
 	var es []PatternEntry
 	err := m.opt.Objects.ScanObjects(ctx, func(o *dragnet.StoredObject) error {
@@ -27,23 +29,123 @@ func (m *Matcher) loadPatterns(ctx context.Context) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("scanning indicator patterns: %w", err)
+		return nil, fmt.Errorf("scanning indicator patterns: %w", err)
 	}
-	ps, err := CompilePatterns(es, m.opt.Now(), func(e PatternEntry, err error) {
-		m.opt.Logger.Warn("match: pattern left out", "indicator", e.IndicatorID, "err", err)
-	})
+	ps, err := CompilePatterns(es, m.opt.Now(), m.skipPattern)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	m.patterns.Store(ps)
 	m.opt.Logger.Info("match: patterns loaded", "patterns", ps.Len())
-	return nil
+	return ps, nil
+}
+
+func (m *Matcher) skipPattern(e PatternEntry, err error) {
+	m.opt.Logger.Warn("match: pattern left out", "indicator", e.IndicatorID, "err", err)
+}
+
+// patternChange applies one change of the store's value stream to the
+// pattern delta and reports whether the delta changed. The value stream
+// carries no pattern: a complex pattern has no values (observable.Values),
+// so an indicator whose change has values is simple now, and one whose
+// change has none is read from the object tail at the change's position:
+// its current version there (a new or changed complex pattern, or one no
+// longer complex), or nothing (removed). Only indicators are read, and
+// only those without values or known to be complex.
+func (m *Matcher) patternChange(ctx context.Context, c *dragnet.ValueChange) (bool, error) {
+	if m.opt.Objects == nil || !strings.HasPrefix(c.ObjectID, "indicator--") {
+		return false, nil
+	}
+	k := objAud{c.ObjectID, c.AudienceID}
+	_, inDelta := m.patDelta[k]
+	known := inDelta || m.patBase.has(k)
+	if len(c.Entries) > 0 {
+		if known {
+			m.patDelta[k] = nil
+		}
+		return known, nil
+	}
+	o, found, err := m.currentAt(ctx, c)
+	if err != nil || !found {
+		return false, err
+	}
+	if o != nil {
+		if e, ok := patternEntryOf(o); ok {
+			m.patDelta[k] = &e
+			return true, nil
+		}
+	}
+	if known {
+		m.patDelta[k] = nil
+	}
+	return known, nil
+}
+
+// currentAt reads the object version a value change is about, through
+// the store's object and removal tails: a change's Seq is the date_added
+// of the submission that made it, or the sequence number of the removal
+// (one counter for both, unique), so the first object or removal after
+// Seq-1 is that change. o is nil when a removal left no version in the
+// audience. found is false when the store has no tails, or when the
+// submission is no longer current (a later change in the stream, read
+// after this one, replaces it).
+func (m *Matcher) currentAt(ctx context.Context, c *dragnet.ValueChange) (o *dragnet.StoredObject, found bool, err error) {
+	if m.tail == nil || c.Seq <= 0 {
+		return nil, false, nil
+	}
+	objs, _, err := m.tail.ObjectsAfter(ctx, c.Seq-1, 1)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading indicator %s: %w", c.ObjectID, err)
+	}
+	if len(objs) == 1 && objs[0].ID == c.ObjectID && objs[0].AudienceID == c.AudienceID && objs[0].DateAdded.UnixMicro() == c.Seq {
+		return objs[0], true, nil
+	}
+	if m.rem == nil {
+		return nil, false, nil
+	}
+	rs, _, err := m.rem.RemovalsAfter(ctx, c.Seq-1, 1)
+	if err != nil {
+		return nil, false, fmt.Errorf("reading removals of indicator %s: %w", c.ObjectID, err)
+	}
+	if len(rs) == 1 && rs[0].Seq == c.Seq && rs[0].ObjectID == c.ObjectID && rs[0].AudienceID == c.AudienceID {
+		return rs[0].Current, true, nil
+	}
+	return nil, false, nil
+}
+
+// publishPatterns compiles the pattern delta and publishes it with the
+// base as one view.
+func (m *Matcher) publishPatterns() {
+	if m.patBase == nil {
+		return
+	}
+	masked := make(map[objAud]struct{}, len(m.patDelta))
+	var es []PatternEntry
+	for k, e := range m.patDelta {
+		masked[k] = struct{}{}
+		if e != nil {
+			es = append(es, *e)
+		}
+	}
+	delta, _ := CompilePatterns(es, m.opt.Now(), m.skipPattern) // skip: no error
+	m.patterns.Store(&patternView{base: m.patBase, delta: delta, masked: masked, now: m.opt.Now})
+}
+
+// PatternLen returns the number of complex patterns matched from the base
+// (those not changed since) and from the delta (changed since the base).
+func (m *Matcher) PatternLen() (base, delta int) {
+	v := m.patterns.Load()
+	if v == nil {
+		return 0, 0
+	}
+	return v.Len() - v.delta.Len(), v.delta.Len()
 }
 
 // patternEntryOf returns the PatternEntry of a stored indicator whose
 // STIX pattern needs the evaluator; ok is false for other indicators
-// (simple patterns are in the value index; other pattern languages are
-// not matched). A pattern that does not parse is returned, for
+// (simple patterns naming a value are in the value index; other pattern
+// languages are not matched). A simple pattern that names no value the
+// value index holds ([network-traffic:dst_port = 4444]) carries no values
+// and so is matched here. A pattern that does not parse is returned, for
 // CompilePatterns to report.
 func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 	var f struct {
@@ -57,7 +159,7 @@ func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 		return PatternEntry{}, false
 	}
 	if p, err := pattern.Parse(f.Pattern); err == nil {
-		if _, simple := p.Simple(); simple {
+		if cs, simple := p.Simple(); simple && indexable(cs) {
 			return PatternEntry{}, false
 		}
 	}
@@ -75,11 +177,25 @@ func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 }
 
 // patternSet implements patternLooker.
-func (m *Matcher) patternSet() (*Patterns, func() time.Time) {
+func (m *Matcher) patternSet() (*patternView, func() time.Time) {
 	return m.patterns.Load(), m.opt.Now
 }
 
-// patternLooker is a Looker that also holds complex patterns.
+// patternLooker is a Looker that also holds complex patterns. The view it
+// returns is nil or immutable; a later call may return a newer one.
 type patternLooker interface {
-	patternSet() (*Patterns, func() time.Time)
+	patternSet() (*patternView, func() time.Time)
+}
+
+// indexable reports whether a simple pattern's comparisons give the value
+// index a value (observable.Values does the same).
+func indexable(cs []pattern.Comparison) bool {
+	for _, c := range cs {
+		if k, ok := observable.Kind(c.Type, c.Path); ok {
+			if _, err := dragnet.NormalizeValue(k, c.Value); err == nil {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/stix/pattern"
 )
 
 // Result is one matched value as `dragnet match` and the match API write
@@ -104,60 +105,30 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		vals, lines = vals[:0], lines[:0]
 		return err
 	}
-	// Each line is one event for the complex patterns, if lk has any.
-	var sess *PatternSession
-	var now func() time.Time
+	// Each line is one event for the complex patterns, if lk can hold
+	// any; the session starts with the first line that finds some.
+	var sink lineSink
 	if pl, ok := lk.(patternLooker); ok {
-		if ps, clock := pl.patternSet(); ps.Len() > 0 {
-			sess, now = ps.NewSession(access, 0), clock
-		}
-	}
-	evLine := 0
-	var evTime time.Time
-	var evVals []dragnet.Value
-	endEvent := func() error {
-		if sess == nil || len(evVals) == 0 {
-			return nil
-		}
-		// An evaluator error (a pattern needing too much work) costs
-		// that pattern its hit on this event, not the stream.
-		// Events read in the same instant still follow one another
-		// (FOLLOWEDBY sees the order of lines).
-		t := now()
-		if !t.After(evTime) {
-			t = evTime.Add(time.Nanosecond)
-		}
-		evTime = t
-		phits, _ := sess.Event(t, evVals)
-		evVals = evVals[:0]
-		if len(phits) == 0 {
-			return nil
-		}
-		// Results stay in line order: the batch holds this line's values
-		// and earlier ones.
-		if err := flush(); err != nil {
-			return err
-		}
-		for _, h := range phits {
-			if err := emitResult(patternResult(evLine, h)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var hits []Hit
-	err := Scan(r, f, fields, func(line int, v dragnet.Value) error {
-		st.Values++
-		lastLine = line
-		if sess != nil {
-			if line != evLine {
-				if err := endEvent(); err != nil {
+		if v, clock := pl.patternSet(); v != nil {
+			sink = patternSink(pl, clock, access, f, func(line int, phits []PatternHit) error {
+				// Results stay in line order: the batch holds this
+				// line's values and earlier ones.
+				if err := flush(); err != nil {
 					return err
 				}
-				evLine = line
-			}
-			evVals = append(evVals, v)
+				for _, h := range phits {
+					if err := emitResult(patternResult(line, h)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
 		}
+	}
+	var hits []Hit
+	err := scan(r, f, fields, func(line int, v dragnet.Value) error {
+		st.Values++
+		lastLine = line
 		if eager {
 			if hits = lk.AppendLookup(hits[:0], v, access); len(hits) > 0 {
 				return emit(line, v, hits)
@@ -169,10 +140,7 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 			return flush()
 		}
 		return nil
-	})
-	if err == nil {
-		err = endEvent()
-	}
+	}, sink)
 	// Values read before a bad line are still looked up and written.
 	if len(vals) > 0 {
 		if ferr := flush(); err == nil {
@@ -184,6 +152,44 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		err = ferr
 	}
 	return st, err
+}
+
+// patternSink returns the lineSink that matches each line as one event
+// against the complex patterns pl holds, following pl's newest set as it
+// changes, and hands the hits of each line to emit. An evaluator error (a
+// pattern needing too much work) costs that pattern its hit on this
+// event, not the stream. Lines without a time of their own are timed when
+// read; those read in the same instant still follow one another
+// (FOLLOWEDBY sees the order of lines).
+func patternSink(pl patternLooker, now func() time.Time, access *dragnet.Access, f Format, emit func(line int, phits []PatternHit) error) lineSink {
+	var sess *PatternSession
+	var last time.Time
+	readTime := func() time.Time {
+		t := now()
+		if !t.After(last) {
+			t = last.Add(time.Nanosecond)
+		}
+		last = t
+		return t
+	}
+	return func(line int, text string, vals []dragnet.Value) error {
+		v, _ := pl.patternSet()
+		if v == nil || v.base.Len()+v.delta.Len() == 0 {
+			return nil
+		}
+		if sess == nil {
+			sess = newSession(v, access, 0)
+		} else {
+			sess.setView(v)
+		}
+		phits, _ := sess.observe(vals, func(nvs []dragnet.Value) pattern.Observation {
+			return eventObservation(f, text, nvs, readTime)
+		})
+		if len(phits) == 0 {
+			return nil
+		}
+		return emit(line, phits)
+	}
 }
 
 // streamBatch is how many values Stream looks up together.

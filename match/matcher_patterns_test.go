@@ -1,0 +1,209 @@
+package match_test
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/match"
+)
+
+// patternHits streams plain telemetry through lk for acc and returns
+// "line id" for each complex-pattern hit.
+func patternHits(t *testing.T, lk match.Looker, acc *dragnet.Access, in string) []string {
+	t.Helper()
+	var got []string
+	_, err := match.Stream(lk, acc, strings.NewReader(in), match.FormatPlain, nil, io.Discard, func(r match.Result) error {
+		if r.Kind == "stix-pattern" {
+			got = append(got, fmt.Sprintf("%d %s", r.Line, r.Indicators[0].ID))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// collection returns the id of the collection o sees under title.
+func (w *world) collection(o *dragnet.Org, title string) string {
+	w.t.Helper()
+	cs, err := w.st.Collections(w.as(o))
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Title == title {
+			return c.CollectionID
+		}
+	}
+	w.t.Fatalf("%s sees no collection %q", o.Name, title)
+	return ""
+}
+
+// TestMatcherPatternsFollowStore changes complex indicators in a real
+// store after Load and checks that each change counts from the next
+// Refresh on, without a rebuild of the base: added, changed, revoked,
+// made simple, deleted, expired; and that the sharing policy holds for
+// indicators added that way.
+func TestMatcherPatternsFollowStore(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	and := func(ip string) string {
+		return fmt.Sprintf(`[ipv4-addr:value = '%s'] AND [domain-name:value = 'evil.example']`, ip)
+	}
+	// One complex indicator before Load, so the base is not empty.
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), map[string]any{"pattern": and("198.51.100.1")})
+	now := t0.AddDate(0, 1, 0)
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, MaxDelta: 1000, Now: func() time.Time { return now }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	accA, accB := w.access(w.a), w.access(w.b)
+	check := func(when string, acc *dragnet.Access, in string, want ...string) {
+		t.Helper()
+		if got := patternHits(t, m, acc, in); !slices.Equal(got, want) {
+			t.Errorf("%s: hits %q, want %q", when, got, want)
+		}
+	}
+	refresh := func() {
+		t.Helper()
+		if err := m.Refresh(w.sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in2 := "198.51.100.2\nevil.example\n"
+	check("load", accA, "198.51.100.1\nevil.example\n", "2 "+id(1))
+	check("load: not yet published", accA, in2)
+
+	// Added after Load: seen from the next Refresh on.
+	w.publish(w.a, dragnet.CommunityCollectionID, 2, t0, ip("198.51.100.2"), map[string]any{"pattern": and("198.51.100.2")})
+	check("before refresh", accA, in2)
+	refresh()
+	check("added", accA, in2, "2 "+id(2))
+	check("added, other member", accB, in2, "2 "+id(2))
+	if base, delta := m.PatternLen(); base != 1 || delta != 1 {
+		t.Errorf("PatternLen = %d, %d; want 1, 1 (no rebuild)", base, delta)
+	}
+
+	// Published to B's own collection: B hits, A never does.
+	w.publish(w.b, w.collection(w.b, "B"), 3, t0, ip("198.51.100.3"), map[string]any{"pattern": and("198.51.100.3")})
+	refresh()
+	in3 := "198.51.100.3\nevil.example\n"
+	check("private to B, read by B", accB, in3, "2 "+id(3))
+	check("private to B, read by A", accA, in3)
+
+	// A new version with another pattern: the old one stops, the new counts.
+	w.publish(w.a, dragnet.CommunityCollectionID, 2, t0.Add(time.Hour), ip("198.51.100.2"), map[string]any{"pattern": and("198.51.100.22")})
+	refresh()
+	check("changed: old pattern", accA, in2)
+	check("changed: new pattern", accA, "198.51.100.22\nevil.example\n", "2 "+id(2))
+
+	// Revoked: no longer matched, in the base as in the delta.
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0.Add(time.Hour), ip("198.51.100.1"), map[string]any{"pattern": and("198.51.100.1"), "revoked": true})
+	w.publish(w.a, dragnet.CommunityCollectionID, 2, t0.Add(2*time.Hour), ip("198.51.100.2"), map[string]any{"pattern": and("198.51.100.22"), "revoked": true})
+	refresh()
+	check("revoked (base)", accA, "198.51.100.1\nevil.example\n")
+	check("revoked (delta)", accA, "198.51.100.22\nevil.example\n")
+
+	// A new version whose pattern is simple: the value index has it, the
+	// evaluator no longer.
+	w.publish(w.b, w.collection(w.b, "B"), 3, t0.Add(time.Hour), ip("198.51.100.3"), nil)
+	refresh()
+	check("now simple: evaluator", accB, in3)
+	if hs := m.AppendLookup(nil, ip("198.51.100.3"), accB); len(hs) != 1 || hs[0].IndicatorID() != id(3) {
+		t.Errorf("now simple: value index hits %v", hitIDs(hs))
+	}
+
+	// Deleted from its collection.
+	w.publish(w.a, w.groupID, 4, t0, ip("198.51.100.4"), map[string]any{"pattern": and("198.51.100.4")})
+	refresh()
+	in4 := "198.51.100.4\nevil.example\n"
+	check("in group", accA, in4, "2 "+id(4))
+	check("in group, B not a member", accB, in4)
+	if err := w.st.DeleteObject(w.as(w.a), w.groupID, id(4), dragnet.Filter{Versions: []string{"all"}}); err != nil {
+		t.Fatal(err)
+	}
+	refresh()
+	check("deleted", accA, in4)
+
+	// Expired: valid_until passes on the Matcher's clock.
+	w.publish(w.a, dragnet.CommunityCollectionID, 5, t0, ip("198.51.100.5"), map[string]any{"pattern": and("198.51.100.5"), "valid_until": "2026-04-01T00:00:00Z"})
+	refresh()
+	in5 := "198.51.100.5\nevil.example\n"
+	check("valid", accA, in5, "2 "+id(5))
+	now = t0.AddDate(0, 3, 0)
+	refresh()
+	check("expired", accA, in5)
+
+	// A rebuild folds the delta into the base and keeps the same answers.
+	now = t0.AddDate(0, 1, 0)
+	w.publish(w.a, dragnet.CommunityCollectionID, 6, t0, ip("198.51.100.6"), map[string]any{"pattern": and("198.51.100.6")})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if base, delta := m.PatternLen(); base != 2 || delta != 0 {
+		t.Errorf("after Load: PatternLen = %d, %d; want 2 (ids 5, 6), 0", base, delta)
+	}
+	check("reloaded", accA, "198.51.100.6\nevil.example\n198.51.100.1\nevil.example\n", "2 "+id(6))
+}
+
+// TestMatcherPatternsConcurrent streams telemetry through the matcher
+// while complex indicators are published and the base is rebuilt: every
+// stream sees a whole set of patterns, and once a Refresh has returned,
+// each pattern published before it hits (run with -race to check the
+// swap).
+func TestMatcherPatternsConcurrent(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, MaxDelta: 3, Now: func() time.Time { return t0.AddDate(0, 1, 0) }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	acc := w.access(w.a)
+	pat := func(i int) string {
+		return fmt.Sprintf(`[ipv4-addr:value = '192.0.2.%d'] FOLLOWEDBY [domain-name:value = 'evil.example']`, i)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for r := 0; r < 2; r++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				patternHits(t, m, acc, "192.0.2.1\nevil.example\n")
+			}
+		}()
+	}
+	for i := 1; i <= 12; i++ {
+		w.publish(w.a, dragnet.CommunityCollectionID, i, t0, ip(fmt.Sprintf("192.0.2.%d", i)), map[string]any{"pattern": pat(i)})
+		if err := m.Refresh(w.sys); err != nil {
+			t.Fatal(err)
+		}
+		for j := 1; j <= i; j++ {
+			in := fmt.Sprintf("192.0.2.%d\nevil.example\n", j)
+			if got := patternHits(t, m, acc, in); !slices.Equal(got, []string{"2 " + id(j)}) {
+				t.Fatalf("after %d: pattern %d hits %q", i, j, got)
+			}
+		}
+	}
+	close(stop)
+	wg.Wait()
+	m.Wait()
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	if base, delta := m.PatternLen(); base+delta != 12 || base < 4 {
+		t.Errorf("after rebuilds: base %d, delta %d", base, delta)
+	}
+}
