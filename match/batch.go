@@ -30,126 +30,10 @@ type Batch struct {
 	// optimised away; its value means nothing.
 	sink   uint32
 	pol    policy
-	addr   [batchSize]addrProbe
+	addr   *addrScratch          // allocated on first use
 	hash   *[batchSize]hashProbe // allocated on first use
 	slots  [batchSize]uint32
 	blocks [batchSize]uint32
-}
-
-// addrProbe is the state of one IPv4 address during a batch.
-type addrProbe struct {
-	k     uint32 // the address
-	h     uint64 // hash32(k)
-	bh    uint64 // hash32(k>>8), the hash of its /24
-	exact bool   // the filter says it may be an exact indicator
-	block bool   // the filter says a CIDR indicator may touch its /24
-	short bool   // a CIDR indicator shorter than /16 may contain it
-	slow  bool   // not an IPv4 address: looked up one at a time
-	refs  []cidr4Ref
-}
-
-// LookupAddrs looks up each address of as and calls fn with the index in
-// as of each address that hit and its hits, in order (hits is valid only
-// during the call). Hits are those AppendAddr gives.
-func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, fn func(i int, hits []Hit)) {
-	b.pol.set(access)
-	for base := 0; base < len(as); base += batchSize {
-		b.addrChunk(ix, as[base:min(len(as), base+batchSize)], base, access, fn)
-	}
-}
-
-// addrChunk looks up at most batchSize addresses in passes, each issuing
-// the reads the next one needs: the filter blocks; then the table slots
-// of likely exact hits and the block-table slots of /24s a CIDR indicator
-// may touch; then the prefix lists of those blocks; then the records of
-// their first prefix. Each pass reads what the one before brought into
-// the cache.
-func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.Access, fn func(int, []Hit)) {
-	ps := b.addr[:len(as)]
-	filtered := len(ix.ip4f.blocks) > 0
-	sink := b.sink
-	for i, a := range as {
-		p := &ps[i]
-		a = a.Unmap()
-		if !a.Is4() {
-			*p = addrProbe{slow: true}
-			continue
-		}
-		k := ip4Key(a)
-		*p = addrProbe{k: k, bh: hash32(k >> 8)}
-		if filtered {
-			sink += ix.ip4f.block(p.bh)[0]
-		}
-	}
-	// Decide from the filter blocks (in the cache by now), listing the
-	// slots to read; then read them in loops that do nothing else, so
-	// that as many reads as the core allows are in flight at once.
-	nslots, nblocks := len(ix.ipv4.slots), len(ix.cidr4.slots)
-	slots, blocks := b.slots[:0], b.blocks[:0]
-	for i := range ps {
-		p := &ps[i]
-		if p.slow {
-			continue
-		}
-		p.h = hash32(p.k)
-		exact, block := true, true
-		if filtered {
-			exact, block = ix.ip4f.block(p.bh).has2(uint32(p.h), uint32(p.bh))
-		}
-		if exact && nslots > 0 {
-			p.exact = true
-			slots = append(slots, uint32(fastrange(p.h, nslots)))
-		}
-		if block && nblocks > 0 {
-			p.block = true
-			blocks = append(blocks, uint32(fastrange(hash32(p.k>>8), nblocks)))
-		}
-		p.short = ix.inShort(p.k)
-	}
-	// A probe reads about three slots, which may cross into the next
-	// cache line: read both lines.
-	for _, j := range slots {
-		sink += ix.ipv4.slots[j].key + uint32(ix.ipv4.slots[min(int(j)+2, nslots-1)].r.flags)
-	}
-	for _, j := range blocks {
-		sink += ix.cidr4.slots[j].block
-	}
-	for i := range ps {
-		if p := &ps[i]; p.block {
-			if p.refs = ix.cidr4.find(p.k >> 8); len(p.refs) > 0 {
-				sink += p.refs[0].start
-			}
-		}
-	}
-	for i := range ps {
-		if p := &ps[i]; len(p.refs) > 0 && int(p.refs[0].start) < len(ix.recs) {
-			sink += ix.recs[p.refs[0].start].aud
-		}
-	}
-	b.sink = sink
-	for i := range ps {
-		p := &ps[i]
-		var hits []Hit
-		switch {
-		case p.slow:
-			hits = ix.AppendAddr(b.hits[:0], as[i], access)
-		case p.exact || len(p.refs) > 0 || p.short:
-			var ref *rec
-			if p.exact {
-				ref = ix.ipv4.get(p.k, p.h)
-			}
-			if ref == nil && len(p.refs) == 0 && !p.short {
-				continue
-			}
-			hits = ix.appendAddrHits(b.hits[:0], addr4(p.k), ref, len(p.refs) > 0 || p.short, &b.pol)
-		default:
-			continue
-		}
-		if len(hits) > 0 {
-			fn(base+i, hits)
-		}
-		b.hits = hits
-	}
 }
 
 // query is one value of a batch with what its lookup needs parsed once.
@@ -248,10 +132,10 @@ func (ix *Index) prefetch(qs []query) uint32 {
 		case dragnet.ValueIPv4, dragnet.ValueIPv6:
 			a := q.a.Unmap()
 			if a.Is4() {
-				if len(ix.ip4f.blocks) > 0 {
-					k := ip4Key(a)
-					q.t, q.h, q.bh = qIPv4, hash32(k), hash32(k>>8)
-					sink += ix.ip4f.block(q.bh)[0]
+				if len(ix.ip4f.words) > 0 {
+					q.t = qIPv4
+					q.bh, q.h = ip4Hashes(ip4Key(a))
+					sink += uint32(ix.ip4f.words[ix.ip4f.line(q.bh)])
 				}
 			} else if a.Is6() && len(ix.ipv6.filter.blocks) > 0 {
 				sink += ix.ipv6.filter.block(hash128(ip6Key(a)))[0]
@@ -296,7 +180,7 @@ func (ix *Index) prefetch(qs []query) uint32 {
 	for i := range qs {
 		switch q := &qs[i]; q.t {
 		case qIPv4:
-			if exact, _ := ix.ip4f.block(q.bh).has2(uint32(q.h), uint32(q.bh)); exact {
+			if exact, _ := ix.ip4f.has2(q.bh, q.h); exact {
 				sink += touchSlots(&ix.ipv4, q.h)
 			}
 		case qMD5:

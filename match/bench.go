@@ -155,13 +155,21 @@ func mixed[Q any](g Synthetic, nq, hitPermille int, hit, miss func(i int) Q) []Q
 	return qs
 }
 
-func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
+// ipv4Base is the baseline of the IPv4 streams: the exact IPv4 indicator
+// set in a plain Go map.
+func ipv4Base(g Synthetic) map[uint32]uint32 {
 	nIP, _, _, _ := g.Counts()
 	base := make(map[uint32]uint32, nIP)
 	for i := 0; i < nIP; i++ {
 		base[g.IPv4(i)] = uint32(i)
 	}
-	// Misses are addresses in no exact indicator and no CIDR indicator.
+	return base
+}
+
+// ipv4Stream returns nq addresses, hitPermille of them exact IPv4
+// indicators and the rest addresses in no exact and no CIDR indicator.
+func ipv4Stream(g Synthetic, ix *Index, acc *dragnet.Access, base map[uint32]uint32, nq, hitPermille int) []netip.Addr {
+	nIP, _, _, _ := g.Counts()
 	var buf []Hit
 	missAt := func(i int) netip.Addr {
 		for j := uint64(0); ; j++ {
@@ -175,11 +183,16 @@ func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep
 		}
 	}
 	hitAt := func(i int) netip.Addr { return addr4(g.IPv4(int(g.rnd(11, uint64(i), 0) % uint64(nIP)))) }
+	return mixed(g, nq, hitPermille, hitAt, missAt)
+}
+
+func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
+	base := ipv4Base(g)
 	for _, m := range []struct {
 		permille   int
 		ours, base *float64
 	}{{1, &rep.IPv4MissLookupsPerSec, &rep.IPv4MissBaselinePerSec}, {500, &rep.IPv4HitLookupsPerSec, &rep.IPv4HitBaselinePerSec}} {
-		qs := mixed(g, cfg.Queries, m.permille, hitAt, missAt)
+		qs := ipv4Stream(g, ix, acc, base, cfg.Queries, m.permille)
 		var bt Batch
 		ours := func(qs []netip.Addr) int {
 			n := 0

@@ -115,3 +115,48 @@ func BenchmarkLookup(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIPv4Rates runs the IPv4 streams of `dragnet bench match` (ours
+// and the map baseline, taking turns) on the benchmark set and reports
+// their rates in millions of lookups a second.
+func BenchmarkIPv4Rates(b *testing.B) {
+	g, ix := benchIndex(b)
+	acc := benchAccess(benchAudiences)
+	for b.Loop() {
+		var rep BenchReport
+		if err := benchIPv4(g, ix, acc, BenchConfig{Duration: time.Second, Queries: 1 << 20}, &rep); err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(rep.IPv4MissLookupsPerSec/1e6, "miss-M/s")
+		b.ReportMetric(rep.IPv4MissBaselinePerSec/1e6, "missmap-M/s")
+		b.ReportMetric(rep.IPv4HitLookupsPerSec/1e6, "hit-M/s")
+		b.ReportMetric(rep.IPv4HitBaselinePerSec/1e6, "hitmap-M/s")
+	}
+}
+
+// BenchmarkIPv4Stream times Batch.LookupAddrs alone over the address
+// streams of `dragnet bench match`, in CPU time of the benchmark's thread.
+func BenchmarkIPv4Stream(b *testing.B) {
+	g, ix := benchIndex(b)
+	acc := benchAccess(benchAudiences)
+	base := ipv4Base(g)
+	for _, mix := range []struct {
+		name     string
+		permille int
+	}{{"miss", 1}, {"hit", 500}} {
+		qs := ipv4Stream(g, ix, acc, base, 1<<20, mix.permille)
+		b.Run(mix.name, func(b *testing.B) {
+			var bt Batch
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			const chunk = 1 << 12
+			n := 0
+			cpu := threadCPU()
+			for i := 0; b.Loop(); i++ {
+				j := i % (len(qs) / chunk) * chunk
+				bt.LookupAddrs(ix, qs[j:j+chunk], acc, func(int, []Hit) { n++ })
+			}
+			b.ReportMetric(float64((threadCPU()-cpu).Nanoseconds())/float64(b.N*chunk), "cpu-ns/addr")
+		})
+	}
+}

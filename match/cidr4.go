@@ -91,21 +91,27 @@ func buildCIDR4(brs []blockRef) cidr4 {
 
 // find returns the refs of block b (nil if none).
 func (c *cidr4) find(b uint32) []cidr4Ref {
-	n := len(c.slots)
-	if n == 0 {
+	if len(c.slots) == 0 {
 		return nil
 	}
-	j := fastrange(hash32(b), n)
+	off, n := c.findAt(b, fastrange(hash32(b), len(c.slots)))
+	return c.refs[off : off+n]
+}
+
+// findAt returns where the refs of block b are in c.refs, probing from
+// slot j (fastrange of hash32(b)); n is 0 if there are none.
+func (c *cidr4) findAt(b uint32, j int) (off, n uint32) {
+	ns := len(c.slots)
 	for {
 		s := &c.slots[j]
 		if s.n == 0 {
-			return nil
+			return 0, 0
 		}
 		if s.block == b {
-			return c.refs[s.off : s.off+s.n]
+			return s.off, s.n
 		}
 		j++
-		if j == n {
+		if j == ns {
 			j = 0
 		}
 	}

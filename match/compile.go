@@ -106,7 +106,8 @@ func (c *compiler) add(e Entry) error {
 		a = a.Unmap().WithZone("")
 		if a.Is4() {
 			k := ip4Key(a)
-			c.ipv4 = append(c.ipv4, pending[uint32]{hash32(k), k, r})
+			_, hk := ip4Hashes(k)
+			c.ipv4 = append(c.ipv4, pending[uint32]{hk, k, r})
 		} else {
 			k := ip6Key(a)
 			c.ipv6 = append(c.ipv6, pending[[2]uint64]{hash128(k), k, r})
@@ -306,25 +307,25 @@ func (ix *Index) buildIP4Filter() {
 	for _, w := range ix.cidr24 {
 		marked += bits.OnesCount64(w)
 	}
-	ix.ip4f = newBloom(len(ix.ipv4.slots) + marked)
-	if len(ix.ip4f.blocks) == 0 {
+	ix.ip4f = newIP4Filter(len(ix.ipv4.slots) + marked)
+	if len(ix.ip4f.words) == 0 {
 		return
 	}
 	for _, s := range ix.ipv4.slots {
 		if s.r.flags&recUsed != 0 {
-			ix.ip4f.block(hash32(s.key >> 8)).set(uint32(hash32(s.key)))
+			ix.ip4f.add(ip4Hashes(s.key))
 		}
 	}
 	for i, w := range ix.cidr24 {
 		for w != 0 {
 			b := uint32(i*64 + bits.TrailingZeros64(w))
 			w &= w - 1
-			bh := hash32(b)
-			ix.ip4f.block(bh).set(uint32(bh))
+			hb := hash32(b)
+			ix.ip4f.add(hb, blockBits(hb))
 		}
 	}
 	ix.ipv4.filter = bloom{}
-	hugeSlice(ix.ip4f.blocks)
+	hugeSlice(ix.ip4f.words)
 }
 
 // markShort16 sets the bits of the /16 blocks p (shorter than /16) covers.

@@ -63,7 +63,7 @@ type Index struct {
 	seed    maphash.Seed
 
 	ipv4   table[uint32] // filtered by ip4f, not by its own filter
-	ip4f   bloom         // exact IPv4 keys and CIDR-marked /24 blocks; see ip4Probe
+	ip4f   ip4Filter     // exact IPv4 keys and CIDR-marked /24 blocks; see ip4Probe
 	ipv6   table[[2]uint64]
 	domain table[uint64]
 	url    table[uint64]

@@ -295,3 +295,56 @@ func TestCompileSkip(t *testing.T) {
 		t.Errorf("Compile with Skip: %v, len %d, skipped %v", err, ix.Len(), skipped)
 	}
 }
+
+// TestIP4Filter checks the IPv4 filter for false negatives on addresses
+// and /24 blocks and bounds its false-positive rate.
+func TestIP4Filter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 255, 256, 1000, 200000} {
+		f := newIP4Filter(n)
+		if n >= minFilterKeys && f.bytes() == 0 {
+			t.Fatalf("n=%d: no filter", n)
+		}
+		if n < minFilterKeys {
+			continue
+		}
+		addrs, blocks := make(map[uint32]bool), make(map[uint32]bool)
+		for i := 0; i < n; i++ {
+			if k := rng.Uint32(); i%5 == 0 {
+				blocks[k>>8] = true
+				hb := hash32(k >> 8)
+				f.add(hb, blockBits(hb))
+			} else {
+				addrs[k] = true
+				f.add(ip4Hashes(k))
+			}
+		}
+		for k := range addrs {
+			if exact, _ := f.has2(ip4Hashes(k)); !exact {
+				t.Fatalf("n=%d: false negative for address %v", n, addr4(k))
+			}
+		}
+		for b := range blocks {
+			if _, block := f.has2(ip4Hashes(b<<8 | uint32(rng.IntN(256)))); !block {
+				t.Fatalf("n=%d: false negative for block %v/24", n, addr4(b<<8))
+			}
+		}
+		fpx, fpb := 0, 0
+		const probes = 200000
+		for i := 0; i < probes; i++ {
+			k := rng.Uint32()
+			exact, block := f.has2(ip4Hashes(k))
+			if exact && !addrs[k] {
+				fpx++
+			}
+			if block && !blocks[k>>8] {
+				fpb++
+			}
+		}
+		rx, rb := float64(fpx)/probes, float64(fpb)/probes
+		if rx > 0.015 || rb > 0.015 {
+			t.Errorf("n=%d: false-positive rates %.4f (addresses), %.4f (blocks)", n, rx, rb)
+		}
+		t.Logf("n=%d: false-positive rates %.4f (addresses), %.4f (blocks) at %d bits per key", n, rx, rb, f.bytes()*8/n)
+	}
+}

@@ -102,14 +102,15 @@ func (ix *Index) AppendAddr(dst []Hit, a netip.Addr, access *dragnet.Access) []H
 	inCIDR := false
 	if a.Is4() {
 		k := ip4Key(a)
-		exact, block := ix.ip4Probe(k)
+		hb, hk := ip4Hashes(k)
+		exact, block := ix.ip4Probe(hb, hk)
 		if block && ix.cidr24 != nil {
 			b := k >> 8
 			inCIDR = ix.cidr24[b>>6]&(1<<(b&63)) != 0
 		}
 		inCIDR = inCIDR || ix.inShort(k)
 		if exact {
-			ref = ix.ipv4.get(k, hash32(k))
+			ref = ix.ipv4.get(k, hk)
 		}
 	} else if a.Is6() {
 		a = a.WithZone("")
@@ -154,16 +155,15 @@ func (ix *Index) appendAddrHits(dst []Hit, a netip.Addr, ref *rec, inCIDR bool, 
 	return dst
 }
 
-// ip4Probe reads the IPv4 filter block of k's /24 and reports whether k
-// may be an exact indicator and whether a CIDR indicator may cover or
-// touch its /24. Without a filter both may be.
-func (ix *Index) ip4Probe(k uint32) (exact, block bool) {
-	if len(ix.ip4f.blocks) == 0 {
+// ip4Probe reads the IPv4 filter line of the address with hashes hb, hk
+// (ip4Hashes) and reports whether it may be an exact indicator and
+// whether a CIDR indicator may cover or touch its /24. Without a filter
+// both may be.
+func (ix *Index) ip4Probe(hb, hk uint64) (exact, block bool) {
+	if len(ix.ip4f.words) == 0 {
 		return len(ix.ipv4.slots) > 0, true
 	}
-	bh := hash32(k >> 8)
-	blk := ix.ip4f.block(bh)
-	return blk.has2(uint32(hash32(k)), uint32(bh))
+	return ix.ip4f.has2(hb, hk)
 }
 
 // AppendDomain appends the hits of a DNS name and of each of its parent

@@ -134,3 +134,22 @@ func murmur64(h uint64) uint64 {
 	h ^= h >> 33
 	return h
 }
+
+// find returns the slot of key, probing from slot j (fastrange of its
+// hash), or -1 if it is absent.
+func (t *table[K]) find(key K, j int) int32 {
+	n := len(t.slots)
+	for {
+		s := &t.slots[j]
+		if s.r.flags&recUsed == 0 {
+			return -1
+		}
+		if s.key == key {
+			return int32(j)
+		}
+		j++
+		if j == n {
+			j = 0
+		}
+	}
+}
