@@ -38,16 +38,19 @@ const maxLine = 1 << 20
 // skipped; a line that is not valid for the format stops the scan with an
 // EINVALID error naming the line. An error from fn stops the scan too.
 func Scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Value) error) error {
-	return scan(r, f, fields, fn, nil)
+	return scan(r, f, fields, "", fn, nil)
 }
 
 // lineSink sees each line (CSV: record) that held values, after fn has
-// seen them: its number, its text (empty for CSV) and its values.
+// seen them: its number, its text (for CSV: the text of its time column,
+// if any) and its values.
 type lineSink func(line int, text string, vals []dragnet.Value) error
 
 // scan is Scan that also tells sink, if not nil, of each line's values
-// together, so that a line can be matched as one event.
-func scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Value) error, sink lineSink) error {
+// together, so that a line can be matched as one event. timeField names
+// the CSV column whose text sink gets ("" for the usual names: see
+// isTimeKey).
+func scan(r io.Reader, f Format, fields []string, timeField string, fn func(line int, v dragnet.Value) error, sink lineSink) error {
 	var vals []dragnet.Value
 	if sink != nil {
 		inner := fn
@@ -57,11 +60,11 @@ func scan(r io.Reader, f Format, fields []string, fn func(line int, v dragnet.Va
 		}
 	}
 	if f == FormatCSV {
-		return scanCSV(r, fields, fn, func(line int) error {
+		return scanCSV(r, fields, timeField, fn, func(line int, timeText string) error {
 			if sink == nil || len(vals) == 0 {
 				return nil
 			}
-			err := sink(line, "", vals)
+			err := sink(line, timeText, vals)
 			vals = vals[:0]
 			return err
 		})
@@ -172,7 +175,7 @@ func eachLine(r io.Reader, fn func(string) error) error {
 	}
 }
 
-func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error, endRecord func(line int) error) error {
+func scanCSV(r io.Reader, fields []string, timeField string, fn func(int, dragnet.Value) error, endRecord func(line int, timeText string) error) error {
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -183,6 +186,13 @@ func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error, en
 	}
 	if err != nil {
 		return dragnet.Errorf(dragnet.EINVALID, "CSV header: %v", err)
+	}
+	timeCol := -1
+	for i, h := range head {
+		if h = strings.TrimSpace(h); timeField == "" && isTimeKey(h) || timeField != "" && strings.EqualFold(h, timeField) {
+			timeCol = i
+			break
+		}
 	}
 	var cols []int
 	if len(fields) == 0 {
@@ -222,7 +232,11 @@ func scanCSV(r io.Reader, fields []string, fn func(int, dragnet.Value) error, en
 				}
 			}
 		}
-		if err := endRecord(line); err != nil {
+		timeText := ""
+		if timeCol >= 0 && timeCol < len(rec) {
+			timeText = rec[timeCol]
+		}
+		if err := endRecord(line, timeText); err != nil {
 			return err
 		}
 	}

@@ -16,16 +16,19 @@ import (
 
 // eventObservation builds the observation one line of telemetry in format
 // f makes, as STIX observed-data would hold it, from the line's text and
-// its normalised values nvs. Its time is the line's own when it has one
-// (Zeek's ts, plus duration for last_observed; a JSON line's ts,
-// @timestamp, timestamp or time); otherwise readTime is called.
-func eventObservation(f Format, text string, nvs []dragnet.Value, readTime func() time.Time) pattern.Observation {
+// its normalised values nvs. Its time is the line's own when it has one:
+// the member or CSV column timeField names, or else one with a usual name
+// (isTimeKey; Zeek's ts), plus Zeek's duration for last_observed;
+// otherwise readTime is called. For CSV, text is the time column's text.
+func eventObservation(f Format, text, timeField string, nvs []dragnet.Value, readTime func() time.Time) pattern.Observation {
 	var z zeekFields
 	switch f {
 	case FormatZeek:
-		z.read(text, true)
+		z.read(text, timeField, true)
 	case FormatJSONL:
-		z.read(text, false)
+		z.read(text, timeField, false)
+	case FormatCSV:
+		z.ts, _ = parseTime(strings.TrimSpace(text))
 	}
 	obs := pattern.Observation{NumberObserved: 1, Objects: z.objects(nvs)}
 	if z.ts.IsZero() {
@@ -60,10 +63,9 @@ type zeekFields struct {
 // read takes the fields of one JSON line; zeek says whether it is a Zeek
 // log (otherwise only a timestamp is read). A line that does not parse
 // leaves what was read so far.
-func (z *zeekFields) read(s string, zeek bool) {
+func (z *zeekFields) read(s, timeField string, zeek bool) {
 	_ = jsonObject(s, func(key string, v jsonValue) error {
-		switch key {
-		case "ts", "@timestamp", "timestamp", "time":
+		if timeField == "" && isTimeKey(key) || key == timeField {
 			if t, ok := jsonTime(v); ok && (z.ts.IsZero() || key == "ts") {
 				z.ts = t
 			}
@@ -118,16 +120,32 @@ func port(s string) (int64, bool) {
 	return n, err == nil && n >= 0 && n <= 65535
 }
 
-// jsonTime reads a timestamp: RFC 3339 text, or seconds since the epoch
-// as a number or numeric text (Zeek's default; milliseconds when the
-// number is too large to be seconds).
+// isTimeKey reports whether a JSON member or CSV column of this name is
+// taken for the event's time when none is named: ts (Zeek), @timestamp,
+// timestamp, time.
+func isTimeKey(k string) bool {
+	switch k {
+	case "ts", "@timestamp", "timestamp", "time":
+		return true
+	}
+	return false
+}
+
+// jsonTime reads a timestamp given as a JSON string or number (see
+// parseTime).
 func jsonTime(v jsonValue) (time.Time, bool) {
-	s := v.s
 	if x, ok := v.String(); ok {
-		if t, err := time.Parse(time.RFC3339Nano, x); err == nil {
-			return t.UTC(), true
-		}
-		s = x
+		return parseTime(x)
+	}
+	return parseTime(v.s)
+}
+
+// parseTime reads a timestamp: RFC 3339, or seconds since the epoch
+// (Zeek's default; milliseconds when the number is too large to be
+// seconds).
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
 	}
 	if sec, frac, ok := strings.Cut(s, "."); ok && len(sec) <= 10 && len(frac) <= 9 && !strings.ContainsAny(s, "eE+-") {
 		// Seconds with a fraction, read exactly.

@@ -34,9 +34,14 @@ func conn(origH string, origP int, respH string, respP int) string {
 	return fmt.Sprintf(`"uid":"C1","id.orig_h":"%s","id.orig_p":%d,"id.resp_h":"%s","id.resp_p":%d,"proto":"tcp","duration":2.5`, origH, origP, respH, respP)
 }
 
-// streamPatterns streams in (format f) through a looker holding the given
-// patterns, visible to audience 1, and returns "line id" per pattern hit.
+// streamPatterns streams in (format f; jsonl and csv: values in src and
+// dst) through a looker holding the given patterns, visible to audience
+// 1, and returns "line id" per pattern hit.
 func streamPatterns(t *testing.T, f Format, in string, patterns ...string) []string {
+	return streamPatternsWith(t, StreamOptions{Format: f, Fields: []string{"src", "dst"}}, in, patterns...)
+}
+
+func streamPatternsWith(t *testing.T, opt StreamOptions, in string, patterns ...string) []string {
 	t.Helper()
 	var es []PatternEntry
 	for i, p := range patterns {
@@ -48,7 +53,7 @@ func streamPatterns(t *testing.T, f Format, in string, patterns ...string) []str
 	}
 	lk := patternIndex{Index: mustCompile(t, nil, nil), v: &patternView{base: ps, delta: emptyPatterns}}
 	var got []string
-	_, err = Stream(lk, &dragnet.Access{Audiences: []int64{1}}, strings.NewReader(in), f, []string{"src", "dst"}, io.Discard, func(r Result) error {
+	_, err = StreamWith(lk, &dragnet.Access{Audiences: []int64{1}}, strings.NewReader(in), opt, io.Discard, func(r Result) error {
 		if r.Kind == "stix-pattern" {
 			got = append(got, fmt.Sprintf("%d %s", r.Line, r.Indicators[0].ID))
 		}
@@ -131,16 +136,27 @@ func TestJSONLinesTime(t *testing.T) {
 		name string
 		in   string
 		want int
+		opt  StreamOptions
 	}{
-		{"RFC 3339, 30 s", `{"@timestamp":"2026-11-01T12:00:00Z","src":"198.51.100.7"}` + "\n" + `{"@timestamp":"2026-11-01T12:00:30.5Z","dst":"203.0.113.9"}`, 1},
-		{"RFC 3339, 300 s", `{"@timestamp":"2026-11-01T12:00:00Z","src":"198.51.100.7"}` + "\n" + `{"@timestamp":"2026-11-01T12:05:00Z","dst":"203.0.113.9"}`, 0},
-		{"epoch, 300 s", `{"ts":1700000000,"src":"198.51.100.7"}` + "\n" + `{"ts":"1700000300.25","dst":"203.0.113.9"}`, 0},
-		{"epoch ms, 30 s", `{"time":1700000000000,"src":"198.51.100.7"}` + "\n" + `{"time":1700000030000,"dst":"203.0.113.9"}`, 1},
-		{"no time: when read", `{"src":"198.51.100.7"}` + "\n" + `{"dst":"203.0.113.9"}`, 1},
-		{"bad time: when read", `{"ts":"yesterday","src":"198.51.100.7"}` + "\n" + `{"ts":-5,"dst":"203.0.113.9"}`, 1},
+		{"named field, 300 s", `{"seen":"2026-11-01T12:00:00Z","ts":1,"src":"198.51.100.7"}` + "\n" + `{"seen":"2026-11-01T12:05:00Z","ts":2,"dst":"203.0.113.9"}`, 0, StreamOptions{TimeField: "seen"}},
+		{"named field, 30 s", `{"seen":"2026-11-01T12:00:00Z","ts":1,"src":"198.51.100.7"}` + "\n" + `{"seen":"2026-11-01T12:00:30Z","ts":1000,"dst":"203.0.113.9"}`, 1, StreamOptions{TimeField: "seen"}},
+		{"CSV, 300 s", "src,dst,timestamp\n198.51.100.7,,2026-11-01T12:00:00Z\n,203.0.113.9,2026-11-01T12:05:00Z\n", 0, StreamOptions{Format: FormatCSV}},
+		{"CSV, 30 s", "src,dst,timestamp\n198.51.100.7,,2026-11-01T12:00:00Z\n,203.0.113.9,2026-11-01T12:00:30Z\n", 1, StreamOptions{Format: FormatCSV}},
+		{"CSV named column, 300 s", "src,dst,when\n198.51.100.7,,1700000000\n,203.0.113.9,1700000300\n", 0, StreamOptions{Format: FormatCSV, TimeField: "When"}},
+		{"CSV, no time column", "src,dst\n198.51.100.7,\n,203.0.113.9\n", 1, StreamOptions{Format: FormatCSV}},
+		{"RFC 3339, 30 s", `{"@timestamp":"2026-11-01T12:00:00Z","src":"198.51.100.7"}` + "\n" + `{"@timestamp":"2026-11-01T12:00:30.5Z","dst":"203.0.113.9"}`, 1, StreamOptions{}},
+		{"RFC 3339, 300 s", `{"@timestamp":"2026-11-01T12:00:00Z","src":"198.51.100.7"}` + "\n" + `{"@timestamp":"2026-11-01T12:05:00Z","dst":"203.0.113.9"}`, 0, StreamOptions{}},
+		{"epoch, 300 s", `{"ts":1700000000,"src":"198.51.100.7"}` + "\n" + `{"ts":"1700000300.25","dst":"203.0.113.9"}`, 0, StreamOptions{}},
+		{"epoch ms, 30 s", `{"time":1700000000000,"src":"198.51.100.7"}` + "\n" + `{"time":1700000030000,"dst":"203.0.113.9"}`, 1, StreamOptions{}},
+		{"no time: when read", `{"src":"198.51.100.7"}` + "\n" + `{"dst":"203.0.113.9"}`, 1, StreamOptions{}},
+		{"bad time: when read", `{"ts":"yesterday","src":"198.51.100.7"}` + "\n" + `{"ts":-5,"dst":"203.0.113.9"}`, 1, StreamOptions{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := streamPatterns(t, FormatJSONL, tc.in, p); len(got) != tc.want {
+			if tc.opt.Format == "" {
+				tc.opt.Format = FormatJSONL
+			}
+			tc.opt.Fields = []string{"src", "dst"}
+			if got := streamPatternsWith(t, tc.opt, tc.in, p); len(got) != tc.want {
 				t.Errorf("hits %q, want %d", got, tc.want)
 			}
 		})
@@ -190,7 +206,7 @@ func TestZeekObjects(t *testing.T) {
 		}
 		nvs = append(nvs, nv)
 	}
-	obs := eventObservation(FormatZeek, line, nvs, func() time.Time { t.Fatal("read time asked for"); return time.Time{} })
+	obs := eventObservation(FormatZeek, line, "", nvs, func() time.Time { t.Fatal("read time asked for"); return time.Time{} })
 	if want := time.Unix(1700000000, 0).UTC(); !obs.FirstObserved.Equal(want) || !obs.LastObserved.Equal(want.Add(2500*time.Millisecond)) || obs.NumberObserved != 1 {
 		t.Errorf("times %v %v %d", obs.FirstObserved, obs.LastObserved, obs.NumberObserved)
 	}
@@ -228,7 +244,7 @@ func FuzzEventObservation(f *testing.F) {
 				if err != nil {
 					return nil
 				}
-				obs := eventObservation(fm, s, []dragnet.Value{nv}, func() time.Time { return t0 })
+				obs := eventObservation(fm, s, "", []dragnet.Value{nv}, func() time.Time { return t0 })
 				if obs.FirstObserved.IsZero() || obs.LastObserved.Before(obs.FirstObserved) {
 					t.Fatalf("times %v %v", obs.FirstObserved, obs.LastObserved)
 				}

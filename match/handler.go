@@ -20,7 +20,10 @@ const MaxBatchBytes = 32 << 20
 //
 //	POST /api/v1/match          a batch: the body is telemetry in ?format=
 //	                            (plain, jsonl, zeek, csv; default plain) with
-//	                            ?fields=a,b for jsonl and csv; the answer is
+//	                            ?fields=a,b for jsonl and csv, and
+//	                            ?time_field=name for the member or column
+//	                            holding each event's time (StreamOptions);
+//	                            the answer is
 //	                            {"results":[Result…],"stats":Stats}.
 //	POST /api/v1/match/stream   the same input read as it arrives (NDJSON or
 //	                            lines), answered as NDJSON, one Result per
@@ -52,22 +55,21 @@ type handler struct {
 }
 
 // request reads the caller's Access and the format parameters.
-func (h *handler) request(r *http.Request) (*dragnet.Access, Format, []string, error) {
-	f := FormatPlain
+func (h *handler) request(r *http.Request) (*dragnet.Access, StreamOptions, error) {
+	opt := StreamOptions{Format: FormatPlain, TimeField: strings.TrimSpace(r.URL.Query().Get("time_field"))}
 	if s := r.URL.Query().Get("format"); s != "" {
 		var err error
-		if f, err = ParseFormat(s); err != nil {
-			return nil, "", nil, err
+		if opt.Format, err = ParseFormat(s); err != nil {
+			return nil, opt, err
 		}
 	}
-	var fields []string
 	for _, s := range strings.Split(r.URL.Query().Get("fields"), ",") {
 		if s = strings.TrimSpace(s); s != "" {
-			fields = append(fields, s)
+			opt.Fields = append(opt.Fields, s)
 		}
 	}
 	acc, err := h.store.Access(r.Context())
-	return acc, f, fields, err
+	return acc, opt, err
 }
 
 func (h *handler) audit(r *http.Request, st Stats, err error) {
@@ -111,14 +113,14 @@ type batchAnswer struct {
 }
 
 func (h *handler) batch(w http.ResponseWriter, r *http.Request) {
-	acc, f, fields, err := h.request(r)
+	acc, opt, err := h.request(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
 	}
 	body := http.MaxBytesReader(w, r.Body, MaxBatchBytes)
 	ans := batchAnswer{Results: []Result{}}
-	ans.Stats, err = Stream(h.lk, acc, body, f, fields, io.Discard, func(res Result) error {
+	ans.Stats, err = StreamWith(h.lk, acc, body, opt, io.Discard, func(res Result) error {
 		ans.Results = append(ans.Results, res)
 		return nil
 	})
@@ -145,7 +147,7 @@ func (f flushWriter) Write(p []byte) (int, error) { return f.w.Write(p) }
 func (f flushWriter) Flush() error                { return f.rc.Flush() }
 
 func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
-	acc, f, fields, err := h.request(r)
+	acc, opt, err := h.request(r)
 	if err != nil {
 		web.Error(w, r, h.log, err)
 		return
@@ -156,7 +158,7 @@ func (h *handler) stream(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	st, err := Stream(h.lk, acc, r.Body, f, fields, flushWriter{w: w, rc: rc}, nil)
+	st, err := StreamWith(h.lk, acc, r.Body, opt, flushWriter{w: w, rc: rc}, nil)
 	h.audit(r, st, err)
 	if err != nil {
 		// The status is sent; the error goes as a last NDJSON line.

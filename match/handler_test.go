@@ -135,3 +135,54 @@ func TestSightings(t *testing.T) {
 		t.Errorf("A reads B's sightings: %v", err)
 	}
 }
+
+// TestHandlerPatterns publishes a complex indicator while the server
+// runs and posts JSON lines timed by a named member: after a Refresh the
+// pattern hits when its observations are 30 s apart by their own time,
+// not when they are 300 s apart (though both are read in an instant).
+func TestHandlerPatterns(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := w.st.CreateToken(w.sys, "B", dragnet.RoleRead, "test", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(match.NewHandler(m, w.st, auth.New(w.st, auth.Options{}), nil))
+	defer srv.Close()
+	p := `([ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY [domain-name:value = 'evil.example']) WITHIN 60 SECONDS`
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), map[string]any{"pattern": p, "confidence": 60})
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		second string
+		want   int
+	}{{"2026-11-01T12:00:30Z", 1}, {"2026-11-01T12:05:00Z", 0}} {
+		body := `{"at":"2026-11-01T12:00:00Z","src":"198.51.100.1"}` + "\n" + `{"at":"` + tc.second + `","src":"evil.example"}` + "\n"
+		req, _ := http.NewRequest("POST", srv.URL+"/api/v1/match?format=jsonl&fields=src&time_field=at", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ans struct{ Results []match.Result }
+		err = json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("%d %v", resp.StatusCode, err)
+		}
+		got := 0
+		for _, r := range ans.Results {
+			if r.Kind == "stix-pattern" && r.Line == 2 && r.Value == p && r.Indicators[0].ID == id(1) && r.Indicators[0].Confidence == 60 {
+				got++
+			}
+		}
+		if got != tc.want {
+			t.Errorf("second event at %s: results %+v, want %d pattern hit", tc.second, ans.Results, tc.want)
+		}
+	}
+}

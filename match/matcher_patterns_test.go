@@ -11,6 +11,7 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/match"
+	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // patternHits streams plain telemetry through lk for acc and returns
@@ -205,5 +206,55 @@ func TestMatcherPatternsConcurrent(t *testing.T) {
 	}
 	if base, delta := m.PatternLen(); base+delta != 12 || base < 4 {
 		t.Errorf("after rebuilds: base %d, delta %d", base, delta)
+	}
+}
+
+// BenchmarkMatcherPatternRefresh times a Refresh that takes in 1,000
+// indicators published since the last one: complex ones (each read from
+// the store's object tail at its change) and, for comparison, simple ones
+// (the value stream carries their values).
+func BenchmarkMatcherPatternRefresh(b *testing.B) {
+	for _, kind := range []string{"complex", "simple"} {
+		b.Run(kind, func(b *testing.B) {
+			w := newWorld(b)
+			t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+			m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, MaxDelta: 1 << 30})
+			if err := m.Load(w.sys); err != nil {
+				b.Fatal(err)
+			}
+			const n = 1000
+			round := 0
+			for b.Loop() {
+				b.StopTimer()
+				var subs []*dragnet.Submission
+				for i := 0; i < n; i++ {
+					p := fmt.Sprintf(`[ipv4-addr:value = '192.0.2.%d'] AND [domain-name:value = 'evil.example']`, i%256)
+					var vals []dragnet.Value
+					if kind == "simple" {
+						p = fmt.Sprintf(`[ipv4-addr:value = '192.0.2.%d']`, i%256)
+						vals = []dragnet.Value{ip(fmt.Sprintf("192.0.2.%d", i%256))}
+					}
+					raw := fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00Z","modified":"%s","pattern":"%s","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`,
+						id(i), stix.FormatTimestamp(t0.Add(time.Duration(round)*time.Second)), p)
+					obj, err := stix.Decode([]byte(raw))
+					if err != nil {
+						b.Fatal(err)
+					}
+					subs = append(subs, &dragnet.Submission{Object: obj, Values: vals})
+				}
+				if _, err := w.st.AddObjects(w.as(w.a), dragnet.CommunityCollectionID, "", subs); err != nil {
+					b.Fatal(err)
+				}
+				round++
+				b.StartTimer()
+				if err := m.Refresh(w.sys); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if base, delta := m.PatternLen(); kind == "complex" && base+delta != n {
+				b.Fatalf("PatternLen = %d, %d", base, delta)
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/indicator")
+		})
 	}
 }

@@ -19,14 +19,14 @@ import (
 
 // world is a real SQLite store with two members and a group.
 type world struct {
-	t       *testing.T
+	t       testing.TB
 	st      *sqlite.DB
 	sys     context.Context
 	a, b    *dragnet.Org
 	groupID string // collection of group G (A only)
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, t.TempDir(), sqlite.Options{})

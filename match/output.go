@@ -64,13 +64,36 @@ type Flusher interface {
 	Flush() error
 }
 
+// StreamOptions say how Stream reads telemetry.
+type StreamOptions struct {
+	Format Format
+	Fields []string // the JSON members (jsonl) or CSV columns (csv) holding values
+	// TimeField names the JSON member or CSV column holding each event's
+	// time (RFC 3339, or seconds since the epoch), by which complex
+	// patterns judge FOLLOWEDBY, WITHIN and START/STOP. Empty: the first
+	// of ts, @timestamp, timestamp, time that a line has; a line with
+	// none is timed when read.
+	TimeField string
+}
+
 // Stream reads telemetry in format f from r, looks every value up with
 // access, and writes one JSON line per value that hits to w (buffered,
 // unless w is a Flusher: then each line is written and flushed at once).
 // onHit, if not nil, sees every result before it is written (sightings are
 // counted there). It stops at the first error: bad input (EINVALID naming
 // the line), a failed write, or an error from onHit.
+//
+// When lk also holds complex patterns (a Matcher reading them from the
+// store), each line is matched as one observation too; a pattern it
+// completes is a result on that line whose value is the pattern and whose
+// kind is "stix-pattern".
 func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []string, w io.Writer, onHit func(Result) error) (Stats, error) {
+	return StreamWith(lk, access, r, StreamOptions{Format: f, Fields: fields}, w, onHit)
+}
+
+// StreamWith is Stream with options.
+func StreamWith(lk Looker, access *dragnet.Access, r io.Reader, opt StreamOptions, w io.Writer, onHit func(Result) error) (Stats, error) {
+	f, fields := opt.Format, opt.Fields
 	fl, eager := w.(Flusher)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	var st Stats
@@ -110,7 +133,7 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 	var sink lineSink
 	if pl, ok := lk.(patternLooker); ok {
 		if v, clock := pl.patternSet(); v != nil {
-			sink = patternSink(pl, clock, access, f, func(line int, phits []PatternHit) error {
+			sink = patternSink(pl, clock, access, f, opt.TimeField, func(line int, phits []PatternHit) error {
 				// Results stay in line order: the batch holds this
 				// line's values and earlier ones.
 				if err := flush(); err != nil {
@@ -126,7 +149,7 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 		}
 	}
 	var hits []Hit
-	err := scan(r, f, fields, func(line int, v dragnet.Value) error {
+	err := scan(r, f, fields, opt.TimeField, func(line int, v dragnet.Value) error {
 		st.Values++
 		lastLine = line
 		if eager {
@@ -161,7 +184,7 @@ func Stream(lk Looker, access *dragnet.Access, r io.Reader, f Format, fields []s
 // event, not the stream. Lines without a time of their own are timed when
 // read; those read in the same instant still follow one another
 // (FOLLOWEDBY sees the order of lines).
-func patternSink(pl patternLooker, now func() time.Time, access *dragnet.Access, f Format, emit func(line int, phits []PatternHit) error) lineSink {
+func patternSink(pl patternLooker, now func() time.Time, access *dragnet.Access, f Format, timeField string, emit func(line int, phits []PatternHit) error) lineSink {
 	var sess *PatternSession
 	var last time.Time
 	readTime := func() time.Time {
@@ -183,7 +206,7 @@ func patternSink(pl patternLooker, now func() time.Time, access *dragnet.Access,
 			sess.setView(v)
 		}
 		phits, _ := sess.observe(vals, func(nvs []dragnet.Value) pattern.Observation {
-			return eventObservation(f, text, nvs, readTime)
+			return eventObservation(f, text, timeField, nvs, readTime)
 		})
 		if len(phits) == 0 {
 			return nil

@@ -18,12 +18,13 @@ import (
 // "tlp", "confidence", "matched"}]}. With --sightings it records what
 // matched as STIX sightings in the organisation's own collection.
 func (m *Main) runMatch(ctx context.Context, args []string) error {
-	fs := m.newFlagSet("match", "(--data DIR | --db URL) --org NAME [--format plain|jsonl|zeek|csv] [--fields a,b] [--sightings] < telemetry")
+	fs := m.newFlagSet("match", "(--data DIR | --db URL) --org NAME [--format plain|jsonl|zeek|csv] [--fields a,b] [--time-field NAME] [--sightings] < telemetry")
 	var sf storeFlags
 	sf.register(fs)
 	orgName := fs.String("org", "", "organisation whose view of the intelligence to match against (required)")
 	format := fs.String("format", "plain", "input format: plain (one value per line), jsonl, zeek (Zeek JSON logs) or csv")
 	fields := fs.String("fields", "", "comma-separated JSON members (jsonl) or CSV columns (csv) holding values")
+	timeField := fs.String("time-field", "", "JSON member (jsonl) or CSV column (csv) holding each event's time, by which complex patterns judge FOLLOWEDBY, WITHIN and START/STOP (default: ts, @timestamp, timestamp or time when present; Zeek: ts; else the time a line is read)")
 	sightings := fs.Bool("sightings", false, "record a STIX sighting per indicator hit (count, first_seen, last_seen)")
 	wl := fs.String("warninglists", "", "folder of MISP warninglists whose values never hit (default: DIR/warninglists if it exists)")
 	if err := fs.Parse(args); err != nil {
@@ -89,7 +90,7 @@ func (m *Main) runMatch(ctx context.Context, args []string) error {
 			return nil
 		}
 	}
-	stats, err := match.Stream(mt, acc, m.Stdin, f, splitList(*fields), m.Stdout, onHit)
+	stats, err := match.StreamWith(mt, acc, m.Stdin, match.StreamOptions{Format: f, Fields: splitList(*fields), TimeField: *timeField}, m.Stdout, onHit)
 	if err != nil {
 		return err
 	}

@@ -85,3 +85,39 @@ func TestMatchCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestMatchCommandPatterns ingests an indicator with a complex pattern and
+// matches Zeek logs against it: the pattern's WITHIN is judged on the
+// logs' own time (ts, or the member --time-field names).
+func TestMatchCommandPatterns(t *testing.T) {
+	dir := t.TempDir()
+	run(t, "org", "add", "--data", dir, "--name", "A", "--country", "NL")
+	bundle := filepath.Join(t.TempDir(), "bundle.json")
+	os.WriteFile(bundle, []byte(`{"type":"bundle","id":"bundle--6f1e8b4a-6b8e-4c0e-9a37-1c2d3e4f5a6b","objects":[
+		{"type":"indicator","spec_version":"2.1","id":"indicator--9c1b1a52-8d0a-4b8e-9f3c-2a4b6c8d0e1f","created":"2026-01-01T00:00:00.000Z","modified":"2026-01-01T00:00:00.000Z",
+		 "pattern":"([domain-name:value = 'c2.evil.example'] FOLLOWEDBY [network-traffic:dst_port = 443 AND network-traffic:dst_ref.value = '198.51.100.7']) WITHIN 60 SECONDS",
+		 "pattern_type":"stix","valid_from":"2023-01-01T00:00:00Z"}]}`), 0o644)
+	run(t, "ingest", "--data", dir, "--org", "A", "--collection", dragnet.CommunityCollectionID, "--format", "stix", bundle)
+	dns := `{"ts":1700000000.0,"uid":"C0","id.orig_h":"10.0.0.2","id.orig_p":5353,"id.resp_h":"10.0.0.1","id.resp_p":53,"proto":"udp","query":"c2.evil.example","answers":["198.51.100.7"]}`
+	conn := func(ts string) string {
+		return `{"ts":` + ts + `,"uid":"C1","id.orig_h":"10.0.0.2","id.orig_p":50000,"id.resp_h":"198.51.100.7","id.resp_p":443,"proto":"tcp"}`
+	}
+	for _, tc := range []struct {
+		args []string
+		in   string
+		hit  bool
+	}{
+		{[]string{"--format", "zeek"}, dns + "\n" + conn("1700000030.0") + "\n", true},
+		{[]string{"--format", "zeek"}, dns + "\n" + conn("1700000300.0") + "\n", false},
+		{[]string{"--format", "zeek", "--time-field", "seen"}, `{"seen":1700000001,"query":"c2.evil.example"}` + "\n" + `{"seen":1700000002,"id.resp_h":"198.51.100.7","id.resp_p":443}` + "\n", true},
+		{[]string{"--format", "zeek", "--time-field", "seen"}, `{"seen":1700000001,"ts":1700000001,"query":"c2.evil.example"}` + "\n" + `{"seen":1700000500,"ts":1700000002,"id.resp_h":"198.51.100.7","id.resp_p":443}` + "\n", false},
+	} {
+		out, err := runIn(t, tc.in, append([]string{"match", "--data", dir, "--org", "A"}, tc.args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out, `"line":2,"value":"([domain-name:value`) && strings.Contains(out, `"kind":"stix-pattern"`); got != tc.hit {
+			t.Errorf("%v:\n%s\nhit %v, want %v", tc.args, out, got, tc.hit)
+		}
+	}
+}
