@@ -197,7 +197,9 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 	}
 	s.nvs = s.nvs[:0]
 	for _, v := range vs {
-		if nv, err := dragnet.NormalizeValue(v.Kind, v.Value); err == nil {
+		if canonical(v) {
+			s.nvs = append(s.nvs, v)
+		} else if nv, err := dragnet.NormalizeValue(v.Kind, v.Value); err == nil {
 			s.nvs = append(s.nvs, nv)
 		}
 	}
@@ -285,4 +287,76 @@ func eventObjects(vs []dragnet.Value) map[string]map[string]any {
 		objs[strconv.Itoa(len(objs))] = map[string]any{"type": typ, "value": v.Value}
 	}
 	return objs
+}
+
+// canonical reports, without allocating, whether v is valid and already
+// as dragnet.NormalizeValue would write it, for the common forms
+// telemetry has: a dotted IPv4 address without leading zeros, an ASCII
+// domain name in lower case without a final dot, a hash in lower-case
+// hex. False says nothing: NormalizeValue decides.
+func canonical(v dragnet.Value) bool {
+	s := v.Value
+	switch v.Kind {
+	case dragnet.ValueIPv4:
+		return canonicalIPv4(s)
+	case dragnet.ValueDomain:
+		// As validDomain in the root package, for ASCII names: at least
+		// two labels of 1 to 63 letters, digits, '-' and '_', no label
+		// starting or ending with '-'.
+		if len(s) > 253 {
+			return false
+		}
+		labels, start := 0, 0
+		for i := 0; i <= len(s); i++ {
+			if i < len(s) && s[i] != '.' {
+				c := s[i]
+				if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+					return false
+				}
+				continue
+			}
+			l := s[start:i]
+			if len(l) == 0 || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+				return false
+			}
+			labels++
+			start = i + 1
+		}
+		return labels >= 2
+	case dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512:
+		if len(s) != 2*v.Kind.HashBytes() {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func canonicalIPv4(s string) bool {
+	parts, n, digits := 0, 0, 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == '.' {
+			if digits == 0 || n > 255 {
+				return false
+			}
+			parts++
+			n, digits = 0, 0
+			continue
+		}
+		c := s[i]
+		if c < '0' || c > '9' || digits > 0 && n == 0 {
+			return false // not a digit, or a leading zero
+		}
+		n = n*10 + int(c-'0')
+		digits++
+		if digits > 3 {
+			return false
+		}
+	}
+	return parts == 4
 }

@@ -158,3 +158,49 @@ func FuzzPatternSession(f *testing.F) {
 		}
 	})
 }
+
+// TestCanonical checks the shortcut past NormalizeValue against it: a
+// value said to be canonical is what NormalizeValue makes of it.
+func TestCanonical(t *testing.T) {
+	for _, v := range []dragnet.Value{
+		val(dragnet.ValueIPv4, "198.51.100.7"), val(dragnet.ValueIPv4, "0.0.0.0"), val(dragnet.ValueIPv4, "255.255.255.255"),
+		val(dragnet.ValueIPv4, "01.2.3.4"), val(dragnet.ValueIPv4, "256.1.1.1"), val(dragnet.ValueIPv4, "1.2.3"), val(dragnet.ValueIPv4, "1.2.3.4.5"),
+		val(dragnet.ValueIPv4, "1..2.3"), val(dragnet.ValueIPv4, " 1.2.3.4"), val(dragnet.ValueIPv4, "1.2.3.4/32"), val(dragnet.ValueIPv4, "1.2.3.1000"),
+		val(dragnet.ValueDomain, "evil.example"), val(dragnet.ValueDomain, "Evil.example"), val(dragnet.ValueDomain, "evil.example."),
+		val(dragnet.ValueDomain, "a..b"), val(dragnet.ValueDomain, ".a.b"), val(dragnet.ValueDomain, "x_y-1.example"), val(dragnet.ValueDomain, "bücher.example"),
+		val(dragnet.ValueDomain, "a-.example"), val(dragnet.ValueDomain, "-a.example"), val(dragnet.ValueDomain, "example"), val(dragnet.ValueDomain, strings.Repeat("a", 64)+".example"),
+		val(dragnet.ValueSHA256, sha), val(dragnet.ValueSHA256, strings.ToUpper(sha)), val(dragnet.ValueSHA256, sha[1:]), val(dragnet.ValueMD5, "d41d8cd98f00b204e9800998ecf8427e"),
+		val(dragnet.ValueURL, "http://x.example/"), val(dragnet.ValueIPv6, "2001:db8::1"),
+	} {
+		if !canonical(v) {
+			continue
+		}
+		if nv, err := dragnet.NormalizeValue(v.Kind, v.Value); err != nil || nv != v {
+			t.Errorf("canonical(%v), but NormalizeValue gives %v, %v", v, nv, err)
+		}
+	}
+	for _, v := range []dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7"), val(dragnet.ValueDomain, "evil.example"), val(dragnet.ValueSHA256, sha)} {
+		if !canonical(v) {
+			t.Errorf("canonical(%v) = false", v)
+		}
+	}
+}
+
+// FuzzCanonical checks the shortcut on arbitrary text: what it lets
+// through, NormalizeValue leaves as it is.
+func FuzzCanonical(f *testing.F) {
+	for _, s := range []string{"198.51.100.7", "01.2.3.4", "evil.example", "a-.b", sha, "x_y.example"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, k := range []dragnet.ValueKind{dragnet.ValueIPv4, dragnet.ValueDomain, dragnet.ValueMD5, dragnet.ValueSHA256} {
+			v := dragnet.Value{Kind: k, Value: s}
+			if !canonical(v) {
+				continue
+			}
+			if nv, err := dragnet.NormalizeValue(k, s); err != nil || nv != v {
+				t.Fatalf("canonical(%v), but NormalizeValue gives %v, %v", v, nv, err)
+			}
+		}
+	})
+}
