@@ -30,8 +30,8 @@ type Batch struct {
 	// optimised away; its value means nothing.
 	sink   uint32
 	pol    policy
-	addr   *addrScratch          // allocated on first use
-	hash   *[batchSize]hashProbe // allocated on first use
+	addr   *[addrStages]addrChunk // allocated on first use
+	hash   *[batchSize]hashProbe  // allocated on first use
 	slots  [batchSize]uint32
 	blocks [batchSize]uint32
 }

@@ -2,28 +2,37 @@ package match
 
 import (
 	"net/netip"
+	"unsafe"
 
 	"github.com/dragnet-intel/dragnet"
 )
 
-// addrBatch is how many addresses LookupAddrs takes through its passes at
-// once. Each pass waits about one memory latency for its first read; the
-// more addresses share that wait, the less it costs each, as long as
-// what the passes bring in still fits the first-level cache.
-const addrBatch = 128
+// addrBatch is how many addresses a stage of LookupAddrs takes at once.
+const addrBatch = 16
 
-// addrScratch is the state of the addresses of one LookupAddrs chunk,
-// one array per field, so that each pass reads only what it needs.
-type addrScratch struct {
+// addrStages is the depth of LookupAddrs's pipeline.
+const addrStages = 4
+
+// addrChunk is the state of one chunk of LookupAddrs's addresses, one
+// array per field, so that each stage reads only what it needs.
+type addrChunk struct {
+	as   []netip.Addr
+	base int // index in the caller's slice of as[0]
+
 	k    [addrBatch]uint32 // the address
 	hb   [addrBatch]uint64 // hash of its /24 (ip4Hashes)
-	hk   [addrBatch]uint64 // hash of the address; set for candidates only
-	flag [addrBatch]uint8  // addr* flags
 	line [addrBatch]uint32 // its filter line (ip4Filter.line)
+	flag [addrBatch]uint8  // addr* flags
+
 	// Per candidate (an address the filter let through, or not IPv4):
+	nc   int
 	cand [addrBatch]uint8  // its index in the chunk
-	slot [addrBatch]int32  // its exact table slot, -1 if none
+	hk   [addrBatch]uint64 // hash of the address (ip4Hashes)
+	slot [addrBatch]int32  // its exact table slot: where its probe starts, then where it ended (-1: absent)
+	bs   [addrBatch]int32  // its block-table slot: where its probe starts (-1: none)
 	refs [addrBatch]uint32 // 1 + where its block's refs start in cidr4.refs, 0 if none
+
+	offs [2 * addrBatch]uint64 // byte offsets to prefetch
 }
 
 const (
@@ -36,138 +45,210 @@ const (
 // LookupAddrs looks up each address of as and calls fn with the index in
 // as of each address that hit and its hits, in order (hits is valid only
 // during the call). Hits are those AppendAddr gives.
+//
+// The addresses go through a pipeline of stages, each on its own chunk
+// of addresses and each prefetching what the next stage will read for
+// its chunk: hash the addresses and prefetch their filter lines; test the
+// filter and prefetch the table slots of the few addresses it lets
+// through; probe the slots and prefetch the prefix lists and records of
+// CIDR blocks found; make the hits. A prefetch so has a whole stage of
+// other work to complete behind, and a miss, the common case, costs the
+// first two stages only.
 func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, fn func(i int, hits []Hit)) {
 	b.pol.set(access)
 	if b.addr == nil {
-		b.addr = new(addrScratch)
+		b.addr = new([addrStages]addrChunk)
 	}
-	for base := 0; base < len(as); base += addrBatch {
-		b.addrChunk(ix, as[base:min(len(as), base+addrBatch)], base, access, fn)
+	st := b.addr
+	n := (len(as) + addrBatch - 1) / addrBatch
+	for c := 0; c < n+addrStages-1; c++ {
+		if c < n {
+			base := c * addrBatch
+			b.hashAddrs(ix, &st[c%addrStages], as[base:min(len(as), base+addrBatch)], base)
+		}
+		if j := c - 1; j >= 0 && j < n {
+			b.filterAddrs(ix, &st[j%addrStages])
+		}
+		if j := c - 2; j >= 0 && j < n {
+			b.probeAddrs(ix, &st[j%addrStages])
+		}
+		if j := c - 3; j >= 0 && j < n {
+			b.emitAddrs(ix, &st[j%addrStages], access, fn)
+		}
 	}
 }
 
-// addrChunk looks up at most addrBatch addresses in passes, each issuing
-// the reads the next one needs: the filter lines; then the table slots
-// of likely exact hits and the block-table slots of /24s a CIDR indicator
-// may touch; then the prefix lists of those blocks; then the records of
-// their first prefix. Each pass reads what the one before brought into
-// the cache. Only the first two passes visit every address; the rest
-// visit the few the filter lets through.
-func (b *Batch) addrChunk(ix *Index, as []netip.Addr, base int, access *dragnet.Access, fn func(int, []Hit)) {
-	s := b.addr
+// hashAddrs is the first stage: it hashes the addresses of s and
+// prefetches their filter lines.
+func (b *Batch) hashAddrs(ix *Index, s *addrChunk, as []netip.Addr, base int) {
+	s.as, s.base = as, base
 	f := &ix.ip4f
-	filtered := len(f.words) > 0
-	sink := b.sink
+	no := 0
 	for i, a := range as {
 		a = a.Unmap()
 		if !a.Is4() {
-			s.flag[i] = addrSlow
+			// Tested by filterAddrs like the others, against line 0.
+			s.k[i], s.hb[i], s.line[i], s.flag[i] = 0, 0, 0, addrSlow
 			continue
 		}
 		k := ip4Key(a)
 		hb := hash32(k >> 8)
-		s.k[i], s.hb[i], s.flag[i] = k, hb, 0
-		s.line[i] = f.line(hb)
+		l := f.line(hb)
+		s.k[i], s.hb[i], s.line[i], s.flag[i] = k, hb, l, 0
+		s.offs[no] = uint64(l) * 8
+		no++
 	}
-	// Read the filter lines in a loop that does nothing else, so that as
-	// many reads as the core allows are in flight at once.
-	if filtered {
-		for i, l := range s.line[:len(as)] {
-			if s.flag[i] == 0 {
-				sink += uint32(f.words[l])
-			}
-		}
+	if len(f.words) > 0 {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(f.words)), s.offs[:no])
 	}
-	// Decide from the filter lines (in the cache by now) which addresses
-	// go on.
+}
+
+// filterAddrs is the second stage: it tests the filter for the addresses
+// of s and lists those it lets through as candidates, prefetching the
+// exact and block table slots their probes will start at.
+func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
+	f := &ix.ip4f
+	filtered := len(f.words) > 0
 	nslots, nblocks := len(ix.ipv4.slots), len(ix.cidr4.slots)
-	nc := 0
-	for i := range as {
-		fl := s.flag[i]
-		if fl == 0 {
-			k, hb := s.k[i], s.hb[i]
-			hk := (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 // as ip4Hashes
-			exact, block := true, true
-			if filtered {
-				exact, block = f.has2At(s.line[i], hb, hk)
-			}
-			if exact && nslots > 0 {
-				fl |= addrExact
-			}
-			if block && nblocks > 0 {
-				fl |= addrBlock
-			}
-			if ix.inShort(k) {
-				fl |= addrShort
-			}
-			if fl == 0 {
-				continue
-			}
-			s.flag[i], s.hk[i] = fl, hk
-		}
-		s.cand[nc] = uint8(i)
-		nc++
+	// Without branches: whether an address goes on is a coin toss in a
+	// stream of half hits, which no branch predictor learns.
+	var ok, exactOK, blockOK uint8
+	if nslots > 0 {
+		exactOK = addrExact
 	}
+	if nblocks > 0 {
+		blockOK = addrBlock
+	}
+	if !filtered {
+		ok = addrExact | addrBlock
+	}
+	nc := 0
+	for i := range s.as {
+		k, hb := s.k[i], s.hb[i]
+		hk := (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 // as ip4Hashes
+		fl := s.flag[i] | ok
+		if filtered {
+			exact, block := f.has2At(s.line[i], hb, hk)
+			fl |= b2u8(exact)*addrExact | b2u8(block)*addrBlock
+		}
+		fl &= addrSlow | exactOK | blockOK
+		if ix.short16 != nil {
+			fl |= b2u8(ix.inShort(k)) * addrShort
+		}
+		s.flag[i] = fl
+		s.hk[nc] = hk
+		s.cand[nc] = uint8(i)
+		nc += int(b2u8(fl != 0))
+	}
+	s.nc = nc
 	if nc == 0 {
-		b.sink = sink
 		return
 	}
-	cands := s.cand[:nc]
-	// Read the slots the candidates will probe. A probe reads about three
-	// exact slots, which may cross into the next cache line: read both.
-	for c, i := range cands {
+	// A probe of the exact table reads about three slots, which may
+	// cross into the next cache line: prefetch both lines.
+	const ss = uint64(unsafe.Sizeof(slot[uint32]{}))
+	no := 0
+	for c, i := range s.cand[:nc] {
 		fl := s.flag[i]
-		s.slot[c], s.refs[c] = -1, 0
+		s.slot[c], s.bs[c] = -1, -1
 		if fl&addrExact != 0 {
-			j := fastrange(s.hk[i], nslots)
+			j := fastrange(s.hk[c], nslots)
 			s.slot[c] = int32(j)
-			sink += ix.ipv4.slots[j].key + uint32(ix.ipv4.slots[min(j+2, nslots-1)].r.flags)
+			s.offs[no] = uint64(j) * ss
+			s.offs[no+1] = uint64(min(j+3, nslots))*ss - 1
+			no += 2
 		}
 		if fl&addrBlock != 0 {
-			sink += ix.cidr4.slots[fastrange(s.hb[i], nblocks)].block
+			s.bs[c] = int32(fastrange(s.hb[i], nblocks))
 		}
 	}
-	// Probe them; read the first prefix of each block found.
-	for c, i := range cands {
-		fl := s.flag[i]
-		if fl&addrExact != 0 {
-			s.slot[c] = ix.ipv4.find(s.k[i], int(s.slot[c]))
+	if no > 0 {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.ipv4.slots)), s.offs[:no])
+	}
+	no = 0
+	for c := range s.cand[:nc] {
+		if j := s.bs[c]; j >= 0 {
+			s.offs[no] = uint64(j) * uint64(unsafe.Sizeof(blockSlot{}))
+			no++
 		}
-		if fl&addrBlock != 0 {
-			if off, n := ix.cidr4.findAt(s.k[i]>>8, fastrange(s.hb[i], nblocks)); n > 0 {
+	}
+	if no > 0 {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.cidr4.slots)), s.offs[:no])
+	}
+}
+
+// probeAddrs is the third stage: it probes the exact and block table
+// slots of the candidates of s, and prefetches the prefix lists of the
+// blocks found and the records of their first prefix.
+func (b *Batch) probeAddrs(ix *Index, s *addrChunk) {
+	no, nr := 0, addrBatch
+	for c, i := range s.cand[:s.nc] {
+		if j := s.slot[c]; j >= 0 {
+			s.slot[c] = ix.ipv4.find(s.k[i], int(j))
+		}
+		s.refs[c] = 0
+		if j := s.bs[c]; j >= 0 {
+			if off, n, start := ix.cidr4.findAt(s.k[i]>>8, int(j)); n > 0 {
 				s.refs[c] = off + 1
-				sink += ix.cidr4.refs[off].start
+				s.offs[no] = uint64(off) * uint64(unsafe.Sizeof(cidr4Ref{}))
+				no++
+				if int(start) < len(ix.recs) {
+					s.offs[nr] = uint64(start) * uint64(unsafe.Sizeof(rec{}))
+					nr++
+				}
 			}
 		}
 	}
-	// Read the records of those first prefixes.
-	for c := range cands {
-		if r := s.refs[c]; r != 0 {
-			if start := ix.cidr4.refs[r-1].start; int(start) < len(ix.recs) {
-				sink += ix.recs[start].aud
-			}
-		}
+	if no > 0 {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.cidr4.refs)), s.offs[:no])
 	}
-	b.sink = sink
-	for c, i := range cands {
+	if nr > addrBatch {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.recs)), s.offs[addrBatch:nr])
+	}
+}
+
+// emitAddrs is the last stage: it makes the hits of the candidates of s
+// and hands them to fn.
+func (b *Batch) emitAddrs(ix *Index, s *addrChunk, access *dragnet.Access, fn func(int, []Hit)) {
+	now := ix.now.Load()
+	for c, i := range s.cand[:s.nc] {
 		var hits []Hit
 		fl := s.flag[i]
-		if fl == addrSlow {
-			hits = ix.AppendAddr(b.hits[:0], as[i], access)
+		if fl&addrSlow != 0 {
+			hits = ix.AppendAddr(b.hits[:0], s.as[i], access)
 		} else {
 			var ref *rec
 			if j := s.slot[c]; j >= 0 {
 				ref = &ix.ipv4.slots[j].r
 			}
 			inCIDR := s.refs[c] != 0 || fl&addrShort != 0
-			if ref == nil && !inCIDR {
+			switch {
+			case ref == nil && !inCIDR:
 				continue
+			case !inCIDR && ref.flags&recOverflow == 0 && ix.suppress == nil:
+				// The common hit: one exact indicator, nothing to filter.
+				hits = b.hits[:0]
+				if ref.visible(now, &b.pol) {
+					hits = append(hits, Hit{
+						Audience:   int64(ref.aud),
+						TLP:        dragnet.TLP(ref.tlp),
+						Confidence: int(ref.conf),
+						ix:         ix,
+						r:          ref,
+						mk:         dragnet.ValueIPv4,
+						mp:         netip.PrefixFrom(addr4(s.k[i]), 32),
+					})
+				}
+			default:
+				hits = ix.appendAddrHits(b.hits[:0], addr4(s.k[i]), ref, inCIDR, &b.pol)
 			}
-			hits = ix.appendAddrHits(b.hits[:0], addr4(s.k[i]), ref, inCIDR, &b.pol)
 		}
 		if len(hits) > 0 {
-			fn(base+int(i), hits)
+			fn(s.base+int(i), hits)
 		}
 		b.hits = hits
 	}
 }
+
+// b2u8 is 1 for true and 0 for false, without a branch.
+func b2u8(b bool) uint8 { return *(*uint8)(unsafe.Pointer(&b)) }

@@ -28,10 +28,13 @@ type cidr4Ref struct {
 
 // blockSlot is one /24 block in the block table: its refs are
 // cidr4Refs[off:off+n], longest prefix first. n == 0 marks an empty slot.
+// It repeats where the records of its first ref start, so that a batch
+// can read them ahead together with the ref.
 type blockSlot struct {
 	block uint32
 	off   uint32
 	n     uint32
+	start uint32 // refs[off].start, read ahead of refs[off]
 }
 
 // cidr4 is the block table.
@@ -82,7 +85,7 @@ func buildCIDR4(brs []blockRef) cidr4 {
 				j = 0
 			}
 		}
-		c.slots[j] = blockSlot{block: b, off: off, n: uint32(i) - off}
+		c.slots[j] = blockSlot{block: b, off: off, n: uint32(i) - off, start: c.refs[off].start}
 	}
 	hugeSlice(c.slots)
 	hugeSlice(c.refs)
@@ -94,21 +97,22 @@ func (c *cidr4) find(b uint32) []cidr4Ref {
 	if len(c.slots) == 0 {
 		return nil
 	}
-	off, n := c.findAt(b, fastrange(hash32(b), len(c.slots)))
+	off, n, _ := c.findAt(b, fastrange(hash32(b), len(c.slots)))
 	return c.refs[off : off+n]
 }
 
 // findAt returns where the refs of block b are in c.refs, probing from
-// slot j (fastrange of hash32(b)); n is 0 if there are none.
-func (c *cidr4) findAt(b uint32, j int) (off, n uint32) {
+// slot j (fastrange of hash32(b)), and where the records of the first
+// of them start; n is 0 if there are none.
+func (c *cidr4) findAt(b uint32, j int) (off, n, start uint32) {
 	ns := len(c.slots)
 	for {
 		s := &c.slots[j]
 		if s.n == 0 {
-			return 0, 0
+			return 0, 0, 0
 		}
 		if s.block == b {
-			return s.off, s.n
+			return s.off, s.n, s.start
 		}
 		j++
 		if j == ns {

@@ -340,10 +340,10 @@ func (ix *Index) appendArena(dst []Hit, start uint32, pol *policy, m matched) []
 	return dst
 }
 
-// appendRec appends r if it is valid now and visible to access: the one
-// place hits meet the policy.
+// appendRec appends r if it is valid now and visible to access
+// (rec.visible).
 func (ix *Index) appendRec(dst []Hit, r *rec, now int64, pol *policy, m matched) []Hit {
-	if !pol.canSee(r.aud) || (r.from != 0 && int64(r.from) > now) || (r.until != 0 && int64(r.until) <= now) {
+	if !r.visible(now, pol) {
 		return dst
 	}
 	return append(dst, Hit{
@@ -356,6 +356,12 @@ func (ix *Index) appendRec(dst []Hit, r *rec, now int64, pol *policy, m matched)
 		ms:         m.s,
 		mp:         m.p,
 	})
+}
+
+// visible reports whether r is valid now and visible to pol: the one
+// place hits meet the policy.
+func (r *rec) visible(now int64, pol *policy) bool {
+	return pol.canSee(r.aud) && (r.from == 0 || int64(r.from) <= now) && (r.until == 0 || int64(r.until) > now)
 }
 
 // filterSuppressed drops dst[n:] when the looked-up value or the value an
