@@ -203,12 +203,12 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 			}
 			m.delta[objAud{c.ObjectID, c.AudienceID}] = es
 			changed = true
-			pc, err := m.patternChange(ctx, c)
-			if err != nil {
-				return err
-			}
-			patChanged = patChanged || pc
 		}
+		pc, err := m.patternChanges(ctx, changes)
+		if err != nil {
+			return err
+		}
+		patChanged = patChanged || pc
 		m.cursor = next
 		if len(changes) < 1000 {
 			break

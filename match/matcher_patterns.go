@@ -43,6 +43,74 @@ func (m *Matcher) skipPattern(e PatternEntry, err error) {
 	m.opt.Logger.Warn("match: pattern left out", "indicator", e.IndicatorID, "err", err)
 }
 
+// patternChanges applies a run of changes of the store's value stream,
+// in order, to the pattern delta and reports whether it changed. When
+// many of them need their indicator read, the run's new objects are read
+// in one pass over the object tail instead of one read each.
+func (m *Matcher) patternChanges(ctx context.Context, cs []*dragnet.ValueChange) (bool, error) {
+	if m.opt.Objects == nil {
+		return false, nil
+	}
+	pre, err := m.prefetch(ctx, cs)
+	if err != nil {
+		return false, err
+	}
+	changed := false
+	for _, c := range cs {
+		pc, err := m.patternChange(ctx, c, pre)
+		if err != nil {
+			return false, err
+		}
+		changed = changed || pc
+	}
+	return changed, nil
+}
+
+// needsRead reports whether a change is of an indicator with no values,
+// which patternChange reads.
+func needsRead(c *dragnet.ValueChange) bool {
+	return len(c.Entries) == 0 && strings.HasPrefix(c.ObjectID, "indicator--")
+}
+
+// prefetch reads the current indicators published in the span of cs, by
+// date_added, when at least a quarter of cs (and 4 or more) need reading;
+// otherwise it returns nil and each is read on its own.
+func (m *Matcher) prefetch(ctx context.Context, cs []*dragnet.ValueChange) (map[int64]*dragnet.StoredObject, error) {
+	if m.tail == nil {
+		return nil, nil
+	}
+	n, lo, hi := 0, int64(0), int64(0)
+	for _, c := range cs {
+		if needsRead(c) && c.Seq > 0 {
+			if n == 0 || c.Seq < lo {
+				lo = c.Seq
+			}
+			hi = max(hi, c.Seq)
+			n++
+		}
+	}
+	if n < 4 || n*4 < len(cs) {
+		return nil, nil
+	}
+	pre := make(map[int64]*dragnet.StoredObject, n)
+	for cursor := lo - 1; cursor < hi; {
+		objs, next, err := m.tail.ObjectsAfter(ctx, cursor, 1000)
+		if err != nil {
+			return nil, fmt.Errorf("reading new indicators: %w", err)
+		}
+		for _, o := range objs {
+			if da := o.DateAdded.UnixMicro(); o.Type == "indicator" && da <= hi {
+				pre[da] = o
+			}
+		}
+		if len(objs) < 1000 || next <= cursor {
+			break
+		}
+		cursor = next
+	}
+	return pre, nil
+}
+
 // patternChange applies one change of the store's value stream to the
 // pattern delta and reports whether the delta changed. The value stream
 // carries no pattern: a complex pattern has no values (observable.Values),
@@ -50,9 +118,10 @@ func (m *Matcher) skipPattern(e PatternEntry, err error) {
 // change has none is read from the object tail at the change's position:
 // its current version there (a new or changed complex pattern, or one no
 // longer complex), or nothing (removed). Only indicators are read, and
-// only those without values or known to be complex.
-func (m *Matcher) patternChange(ctx context.Context, c *dragnet.ValueChange) (bool, error) {
-	if m.opt.Objects == nil || !strings.HasPrefix(c.ObjectID, "indicator--") {
+// only those without values or known to be complex; pre holds those
+// already read (see prefetch), by date_added.
+func (m *Matcher) patternChange(ctx context.Context, c *dragnet.ValueChange, pre map[int64]*dragnet.StoredObject) (bool, error) {
+	if !strings.HasPrefix(c.ObjectID, "indicator--") {
 		return false, nil
 	}
 	k := objAud{c.ObjectID, c.AudienceID}
@@ -64,9 +133,12 @@ func (m *Matcher) patternChange(ctx context.Context, c *dragnet.ValueChange) (bo
 		}
 		return known, nil
 	}
-	o, found, err := m.currentAt(ctx, c)
-	if err != nil || !found {
-		return false, err
+	o, found := pre[c.Seq]
+	if !found || o.ID != c.ObjectID || o.AudienceID != c.AudienceID {
+		var err error
+		if o, found, err = m.currentAt(ctx, c); err != nil || !found {
+			return false, err
+		}
 	}
 	if o != nil {
 		if e, ok := patternEntryOf(o); ok {

@@ -1,6 +1,7 @@
 package match_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -257,4 +258,78 @@ func BenchmarkMatcherPatternRefresh(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/indicator")
 		})
 	}
+}
+
+// TestMatcherPatternsBulk publishes complex indicators many at a time, so
+// that a Refresh reads them in one pass over the object tail: each counts
+// as when published one by one.
+func TestMatcherPatternsBulk(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, Now: func() time.Time { return t0.AddDate(0, 1, 0) }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	pat := func(i, v int) string {
+		return fmt.Sprintf(`[ipv4-addr:value = '192.0.2.%d'] AND [domain-name:value = 'v%d.example']`, i, v)
+	}
+	publishAll := func(modified time.Time, v int, revoked func(i int) bool) {
+		t.Helper()
+		var subs []*dragnet.Submission
+		for i := 1; i <= 8; i++ {
+			m := map[string]any{
+				"type": "indicator", "spec_version": "2.1", "id": id(i), "created": "2026-01-01T00:00:00Z",
+				"modified": stix.FormatTimestamp(modified), "pattern": pat(i, v), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z",
+			}
+			if revoked(i) {
+				m["revoked"] = true
+			}
+			raw, _ := json.Marshal(m)
+			obj, err := stix.Decode(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			subs = append(subs, &dragnet.Submission{Object: obj})
+			// A simple indicator between them, carrying its value.
+			raw = []byte(fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00Z","modified":"%s","pattern":"[ipv4-addr:value = '203.0.113.%d']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`,
+				id(100+i), stix.FormatTimestamp(modified), i))
+			if obj, err = stix.Decode(raw); err != nil {
+				t.Fatal(err)
+			}
+			subs = append(subs, &dragnet.Submission{Object: obj, Values: []dragnet.Value{ip(fmt.Sprintf("203.0.113.%d", i))}})
+		}
+		rs, err := w.st.AddObjects(w.as(w.a), dragnet.CommunityCollectionID, "", subs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+		}
+		if err := m.Refresh(w.sys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acc := w.access(w.a)
+	check := func(when string, v int, want func(i int) bool) {
+		t.Helper()
+		for i := 1; i <= 8; i++ {
+			got := patternHits(t, m, acc, fmt.Sprintf("192.0.2.%d\nv%d.example\n", i, v))
+			if hit := slices.Equal(got, []string{"2 " + id(i)}); hit != want(i) {
+				t.Errorf("%s: indicator %d hits %q, want a hit: %v", when, i, got, want(i))
+			}
+			if hs := m.AppendLookup(nil, ip(fmt.Sprintf("203.0.113.%d", i)), acc); len(hs) != 1 {
+				t.Errorf("%s: simple indicator %d: %d hits", when, 100+i, len(hs))
+			}
+		}
+	}
+	never := func(int) bool { return false }
+	always := func(int) bool { return true }
+	publishAll(t0, 1, never)
+	check("published", 1, always)
+	odd := func(i int) bool { return i%2 == 1 }
+	publishAll(t0.Add(time.Hour), 2, odd)
+	check("old patterns", 1, never)
+	check("new patterns, odd ones revoked", 2, func(i int) bool { return !odd(i) })
 }
