@@ -41,6 +41,10 @@ type Patterns struct {
 type compiledPattern struct {
 	e PatternEntry
 	p *pattern.Pattern
+	// parts are the pattern's observation expressions, each as a pattern
+	// of its own: an event can help complete the pattern only if one of
+	// them holds for it. Nil when the pattern cannot be evaluated.
+	parts []*pattern.Pattern
 }
 
 type rangeRef struct {
@@ -76,7 +80,7 @@ func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, e
 			return nil, err
 		}
 		i := int32(len(ps.pats))
-		ps.pats = append(ps.pats, compiledPattern{e: e, p: p})
+		ps.pats = append(ps.pats, compiledPattern{e: e, p: p, parts: parts(p)})
 		ps.keys[objAud{e.IndicatorID, e.Audience}] = struct{}{}
 		named := false
 		for _, c := range p.Comparisons() {
@@ -129,4 +133,27 @@ func namedValue(c pattern.Comparison) (dragnet.Value, bool) {
 	}
 	v, err := dragnet.NormalizeValue(k, c.Value)
 	return v, err == nil
+}
+
+// parts returns p's observation expressions as patterns, or nil if p
+// cannot be evaluated (a MATCHES the evaluator refuses).
+func parts(p *pattern.Pattern) []*pattern.Pattern {
+	if _, err := pattern.Match(p, nil); err != nil {
+		return nil
+	}
+	var out []*pattern.Pattern
+	var walk func(pattern.Expr)
+	walk = func(e pattern.Expr) {
+		switch e := e.(type) {
+		case *pattern.ObservationExpr:
+			out = append(out, &pattern.Pattern{Expr: e})
+		case *pattern.BinaryExpr:
+			walk(e.X)
+			walk(e.Y)
+		case *pattern.QualifiedExpr:
+			walk(e.X)
+		}
+	}
+	walk(p.Expr)
+	return out
 }

@@ -60,9 +60,11 @@ type PatternHit struct {
 // A PatternSession matches a stream of events against a set of complex
 // patterns for one reader. Each event is one observation (observed-data
 // with its cyber-observable objects). A pattern is evaluated when an event
-// carries a value the pattern names, against that event and the recent
-// events that carried one too (the last Window of them), so that AND,
-// FOLLOWEDBY and the qualifiers can join observations of several events.
+// carries a value the pattern names (or, for a pattern naming none, when
+// one of its observation expressions holds for the event), against that
+// event and the recent events that did so too (the last Window of them),
+// so that AND, FOLLOWEDBY and the qualifiers can join observations of
+// several events.
 // Only indicators the access may see and valid at the event's time hit. A
 // session is not safe for concurrent use.
 type PatternSession struct {
@@ -111,7 +113,14 @@ func (s *PatternSession) setView(v *patternView) {
 	s.v = v
 	kept := s.recent[:0]
 	for _, r := range s.recent {
-		if n := s.candidates(r.vals); n > 0 {
+		n := s.candidates(r.vals)
+		for _, i := range s.cands[n:] {
+			if v.pat(i).holdsPart(&r.obs) {
+				s.cands[n] = i
+				n++
+			}
+		}
+		if n > 0 {
 			r.cands = append(r.cands[:0], s.cands[:n]...)
 			kept = append(kept, r)
 		}
@@ -203,11 +212,22 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 			s.nvs = append(s.nvs, nv)
 		}
 	}
-	relevant := s.candidates(s.nvs)
+	named := s.candidates(s.nvs)
 	if len(s.cands) == 0 {
 		return nil, nil
 	}
 	cur := mk(s.nvs)
+	// Of the patterns naming no value, keep those this event may help
+	// complete (one of their observation expressions holds for it): the
+	// others cannot hit now, and the event is no part of their history.
+	relevant := named
+	for _, i := range s.cands[named:] {
+		if s.v.pat(i).holdsPart(&cur) {
+			s.cands[relevant] = i
+			relevant++
+		}
+	}
+	s.cands = s.cands[:relevant]
 	var now time.Time
 	if s.v.now != nil {
 		now = s.v.now()
@@ -256,6 +276,18 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 		s.recent = append(s.recent, recentObs{obs: cur, vals: append([]dragnet.Value(nil), s.nvs...), cands: append([]int32(nil), s.cands[:relevant]...)})
 	}
 	return hits, firstErr
+}
+
+// holdsPart reports whether one of the pattern's observation expressions
+// holds for obs.
+func (cp *compiledPattern) holdsPart(obs *pattern.Observation) bool {
+	one := []pattern.Observation{*obs}
+	for _, p := range cp.parts {
+		if ok, _ := pattern.Match(p, one); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // visible reports whether an indicator may hit an event at t: the reader

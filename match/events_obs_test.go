@@ -107,6 +107,26 @@ func TestZeekObservations(t *testing.T) {
 			zeekLine(21, conn("10.0.0.5", 3, "198.51.100.7", 22)),
 			zeekLine(22, conn("10.0.0.5", 4, "198.51.100.7", 22)),
 		}, hit(4)},
+		// Patterns naming no value keep the events that satisfy one of
+		// their observation expressions.
+		{"no value named: REPEATS WITHIN", `[network-traffic:dst_port = 4444] REPEATS 3 TIMES WITHIN 60 SECONDS`, []string{
+			zeekLine(0, conn("10.0.0.5", 1, "192.0.2.1", 4444)),
+			zeekLine(1, conn("10.0.0.5", 2, "192.0.2.2", 443)),
+			zeekLine(10, conn("10.0.0.5", 3, "192.0.2.3", 4444)),
+			zeekLine(20, conn("10.0.0.5", 4, "192.0.2.4", 4444)),
+			zeekLine(21, conn("10.0.0.5", 5, "192.0.2.4", 4444)),
+		}, hit(4)},
+		{"no value named: REPEATS, too slow", `[network-traffic:dst_port = 4444] REPEATS 3 TIMES WITHIN 60 SECONDS`, []string{
+			zeekLine(0, conn("10.0.0.5", 1, "192.0.2.1", 4444)),
+			zeekLine(100, conn("10.0.0.5", 3, "192.0.2.3", 4444)),
+			zeekLine(200, conn("10.0.0.5", 4, "192.0.2.4", 4444)),
+		}, nil},
+		{"no value named: FOLLOWEDBY", `[file:name = 'invoice.exe'] FOLLOWEDBY [network-traffic:dst_port = 4444 AND network-traffic:protocols[*] = 'tcp']`, []string{
+			zeekLine(0, conn("10.0.0.5", 1, "192.0.2.1", 4444)),
+			zeekLine(1, `"fuid":"F1","tx_hosts":["192.0.2.99"],"rx_hosts":["10.0.0.5"],"filename":"invoice.exe","md5":"d41d8cd98f00b204e9800998ecf8427e"`),
+			zeekLine(2, conn("10.0.0.5", 2, "192.0.2.2", 443)),
+			zeekLine(3, conn("10.0.0.5", 3, "192.0.2.3", 4444)),
+		}, hit(4)},
 		{"DNS answers", `[domain-name:value = 'c2.evil.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']`, []string{dns}, hit(1)},
 		{"protocols", `[network-traffic:dst_ref.value = '10.0.0.1' AND network-traffic:protocols[*] = 'udp']`, []string{dns}, hit(1)},
 		{"HTTP request", `[network-traffic:extensions.'http-request-ext'.request_method = 'get' AND network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' LIKE 'curl/%' AND network-traffic:dst_ref.value = '192.0.2.99']`, []string{
