@@ -128,8 +128,12 @@ func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
 		hk := (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 // as ip4Hashes
 		fl := s.flag[i] | ok
 		if filtered {
-			exact, block := f.has2At(s.line[i], hb, hk)
-			fl |= b2u8(exact)*addrExact | b2u8(block)*addrBlock
+			// f.has2At, written out: the compiler would not inline it.
+			l := f.words[s.line[i]:]
+			l = l[:8]
+			w1, m1 := wordMask(hk)
+			w2, m2 := wordMask(blockBits(hb))
+			fl |= b2u8(l[w1&7]&m1 == m1)*addrExact | b2u8(l[w2&7]&m2 == m2)*addrBlock
 		}
 		fl &= addrSlow | exactOK | blockOK
 		if ix.short16 != nil {
@@ -229,15 +233,19 @@ func (b *Batch) emitAddrs(ix *Index, s *addrChunk, access *dragnet.Access, fn fu
 				// The common hit: one exact indicator, nothing to filter.
 				hits = b.hits[:0]
 				if ref.visible(now, &b.pol) {
-					hits = append(hits, Hit{
-						Audience:   int64(ref.aud),
-						TLP:        dragnet.TLP(ref.tlp),
-						Confidence: int(ref.conf),
-						ix:         ix,
-						r:          ref,
-						mk:         dragnet.ValueIPv4,
-						mp:         netip.PrefixFrom(addr4(s.k[i]), 32),
-					})
+					// Field by field into the slice: a Hit built apart
+					// and copied in is written in 8-byte stores and read
+					// back in 16-byte loads, which the core cannot
+					// forward from its store buffer.
+					if cap(hits) == 0 {
+						hits = make([]Hit, 0, 8)
+					}
+					hits = hits[:1]
+					h := &hits[0]
+					h.Audience, h.TLP, h.Confidence = int64(ref.aud), dragnet.TLP(ref.tlp), int(ref.conf)
+					h.ix, h.r = ix, ref
+					h.mk, h.ms = dragnet.ValueIPv4, ""
+					h.mp = netip.PrefixFrom(addr4(s.k[i]), 32)
 				}
 			default:
 				hits = ix.appendAddrHits(b.hits[:0], addr4(s.k[i]), ref, inCIDR, &b.pol)
