@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -212,5 +213,95 @@ func TestHashMatchedLowerCase(t *testing.T) {
 	})
 	if n != 2 {
 		t.Errorf("batch: %d values hit, want 2", n)
+	}
+}
+
+// TestLookupAddrsCases checks LookupAddrs against AppendAddr over indexes
+// that take each of its paths (no filter, no CIDR, no exact addresses,
+// several indicators on one address, indicators not yet or no longer
+// valid, warninglisted values, short prefixes) and over input lengths
+// around the pipeline's chunk size, with IPv6, IPv4-mapped and zero
+// addresses mixed in.
+func TestLookupAddrsCases(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	addrIn := func() netip.Addr { return addr4(uint32(10<<24) | uint32(rng.IntN(1<<16))) }
+	exact := func(n int) []Entry {
+		var es []Entry
+		for i := 0; i < n; i++ {
+			e := Entry{Value: val(dragnet.ValueIPv4, addrIn().String()), IndicatorID: uuidN(40000 + i), Audience: int64(1 + rng.IntN(3))}
+			switch i % 11 {
+			case 1:
+				e.ValidFrom = now.Add(time.Hour) // not yet valid
+			case 2:
+				e.ValidUntil = now.Add(time.Hour) // valid until after now
+			case 3:
+				es = append(es, e) // a second indicator on the same address
+				e.IndicatorID = uuidN(60000 + i)
+			}
+			es = append(es, e)
+		}
+		return es
+	}
+	cidrs, _ := cidrWorld(rng)
+	short := []Entry{
+		{Value: val(dragnet.ValueCIDR, "10.0.0.0/9"), IndicatorID: uuidN(70000), Audience: 1},
+		{Value: val(dragnet.ValueCIDR, "10.0.0.0/12"), IndicatorID: uuidN(70001), Audience: 2},
+	}
+	warn := NewSuppression([]dragnet.Value{val(dragnet.ValueCIDR, "10.0.128.0/17"), val(dragnet.ValueCIDR, "10.0.0.0/24")})
+	for _, c := range []struct {
+		name string
+		es   []Entry
+		s    *Suppression
+	}{
+		{"empty", nil, nil},
+		{"tiny", exact(20), nil},
+		{"exact", exact(20000), nil},
+		{"cidr", cidrs, nil},
+		{"short", short, nil},
+		{"all", append(append(append([]Entry{}, cidrs...), exact(20000)...), short...), nil},
+		{"warninglisted", append(append([]Entry{}, cidrs...), exact(20000)...), warn},
+		{"warninglisted exact", exact(20000), warn},
+	} {
+		ix, err := Compile(Entries(c.es), Options{Now: func() time.Time { return now }, Suppress: c.s})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, acc := range []*dragnet.Access{{Audiences: []int64{1, 3}}, {Audiences: []int64{1, 2, 3}}} {
+			for _, n := range []int{0, 1, addrBatch - 1, addrBatch, addrBatch + 1, 5*addrBatch + 3, 3000} {
+				as := make([]netip.Addr, n)
+				for i := range as {
+					switch i % 13 {
+					case 0:
+						as[i] = netip.MustParseAddr("2001:db8::7")
+					case 1:
+						as[i] = netip.AddrFrom16(addrIn().As16())
+					case 2: // the zero Addr
+					default:
+						as[i] = addrIn()
+					}
+				}
+				var want []string
+				for i, a := range as {
+					for _, h := range ix.AppendAddr(nil, a, acc) {
+						want = append(want, fmt.Sprintf("%d %s %s %d %d", i, h.IndicatorID(), h.Matched().Value, h.Audience, h.TLP))
+					}
+				}
+				var got []string
+				var b Batch
+				b.LookupAddrs(ix, as, acc, func(i int, hits []Hit) {
+					for _, h := range hits {
+						got = append(got, fmt.Sprintf("%d %s %s %d %d", i, h.IndicatorID(), h.Matched().Value, h.Audience, h.TLP))
+					}
+				})
+				if !slices.Equal(got, want) {
+					t.Fatalf("%s, %d addresses, audiences %v: LookupAddrs gave %d hits, AppendAddr %d\n%q\n%q",
+						c.name, n, acc.Audiences, len(got), len(want), got[:min(5, len(got))], want[:min(5, len(want))])
+				}
+				if c.name == "all" && n == 3000 && len(want) < 500 {
+					t.Fatalf("%s: only %d hits: the test exercises too little", c.name, len(want))
+				}
+			}
+		}
 	}
 }

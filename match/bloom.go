@@ -95,11 +95,14 @@ type ip4Filter struct {
 // ip4FilterK is the number of bits a key sets in its word.
 const ip4FilterK = 6
 
+// ip4FilterBitsPerKey sizes the IPv4 filter.
+const ip4FilterBitsPerKey = 12
+
 func newIP4Filter(n int) ip4Filter {
 	if n < minFilterKeys {
 		return ip4Filter{}
 	}
-	lines := (n*bloomBitsPerKey + 511) / 512
+	lines := (n*ip4FilterBitsPerKey + 511) / 512
 	return ip4Filter{words: make([]uint64, lines*8)}
 }
 
