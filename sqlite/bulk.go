@@ -10,15 +10,25 @@ import (
 	"github.com/dragnet-intel/dragnet"
 )
 
-// rowsPerInsert is how many rows one multi-row INSERT carries.
-const rowsPerInsert = 100
+// rowsPerInsert is how many rows one multi-row INSERT carries at most.
+// Each statement of a transaction has its own statement journal, into
+// which SQLite copies every page that existed when the statement began
+// before changing it; inserting in long statements copies each page
+// fewer times (submissions, whose rowid is given, keep one).
+const rowsPerInsert = 1000
 
 // insertRows inserts rows of ncols values each (flattened in args) with
 // multi-row INSERT statements; head is "INSERT INTO t (a, b) VALUES ".
+// Statements carry rowsPerInsert rows, then what is left in tens, hundreds
+// … of rows, then one by one, so that a table needs few distinct
+// statements (the writer keeps each prepared).
 func insertRows(ctx context.Context, w *wtx, head string, ncols int, args []any) error {
 	row := "(" + placeholders(ncols) + ")"
 	for len(args) > 0 {
-		n := min(len(args)/ncols, rowsPerInsert)
+		n := rowsPerInsert
+		for n > len(args)/ncols {
+			n /= 10
+		}
 		q := head + strings.Repeat(row+",", n-1) + row
 		if _, err := w.exec(ctx, q, args[:n*ncols]...); err != nil {
 			return fmt.Errorf("inserting rows: %w", err)
@@ -32,14 +42,17 @@ func insertRows(ctx context.Context, w *wtx, head string, ncols int, args []any)
 // inserts them with multi-row statements. It assigns oid and vid itself,
 // so nothing else may insert objects or versions between add and flush.
 //
-// Oids, vids and date_added values are numbered in the order of the
-// call, so that versions, submissions and their indexes grow at their
-// end. The rows of the two tables whose indexes random ids scatter go in
-// in the order of those indexes: objects by id (its table, keyed by oid,
-// then takes them out of order, but only within the pages this flush
-// fills), obj_values by (kind, value). Each page of those indexes is then visited once per flush, in
-// one run, rather than once for each row that lands on it, each time
-// fetched again from the WAL or the file when the cache has let it go.
+// Feed ids are random, so the objects id index and the obj_values value
+// index would take each row on a page of its own. Rows go in in the
+// order of those indexes instead: objects (and their versions) by id,
+// obj_values by (kind, value), so that each page is visited in one run
+// per flush. Oids and vids are numbered in id order too, and left to
+// SQLite (the next rowid after the largest, checked after the insert):
+// a statement that gives the rowid keeps a statement journal, a copy of
+// every page it changes that existed before it. Objects, versions and
+// their indexes then grow at their end; submissions, keyed by date_added
+// in the order of the call, take their oids out of order, but only
+// within the pages this flush fills.
 type bulk struct {
 	w      *wtx
 	loaded bool
@@ -75,10 +88,8 @@ func (b *bulk) add(ctx context.Context, n newObject) (int64, error) {
 // The multi-row INSERTs say OR ROLLBACK: the rows are new by construction
 // (freshIDs, inside the same write transaction), so a constraint failure
 // is a fault that ends the whole call anyway, and without an ABORT to
-// undo SQLite keeps no statement journal (a copy of every page each
-// statement changes, about 3% of the CPU of a large feed's ingest). For
-// the same reason each object's values are made distinct here rather
-// than by OR IGNORE.
+// undo SQLite needs no statement journal for it. For the same reason each
+// object's values are made distinct here rather than by OR IGNORE.
 func (b *bulk) flush(ctx context.Context) error {
 	b.loaded = false
 	if len(b.objs) == 0 {
@@ -86,27 +97,31 @@ func (b *bulk) flush(ctx context.Context) error {
 	}
 	objs := b.objs
 	b.objs = b.objs[:0]
-	versions := make([]any, 0, 7*len(objs))
+	byID := make([]int, len(objs))
+	for i := range byID {
+		byID[i] = i
+	}
+	slices.SortFunc(byID, func(x, y int) int { return cmp.Compare(objs[x].n.id, objs[y].n.id) })
+	rank := make([]int64, len(objs))
+	objects := make([]any, 0, 4*len(objs))
+	versions := make([]any, 0, 6*len(objs))
+	for r, i := range byID {
+		n := objs[i].n
+		rank[i] = int64(r) + 1
+		objects = append(objects, n.id, n.typ, n.org, n.shared)
+		versions = append(versions, b.lastOID+rank[i], n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
+	}
 	subs := make([]any, 0, 9*len(objs))
 	var values []bulkValue
-	byID := make([]int, len(objs))
 	for i, o := range objs {
 		n := o.n
-		oid, vid := b.lastOID+int64(i)+1, b.lastVID+int64(i)+1
-		versions = append(versions, vid, oid, n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
+		oid, vid := b.lastOID+rank[i], b.lastVID+rank[i]
 		subs = append(subs, o.da, n.audience, oid, vid, n.versionNS, int(n.tlp), n.org, 1, 1)
 		for j, v := range n.values {
 			if !slices.Contains(n.values[:j], v) {
 				values = append(values, bulkValue{vid: vid, kind: string(v.Kind), value: v.Value})
 			}
 		}
-		byID[i] = i
-	}
-	slices.SortFunc(byID, func(x, y int) int { return cmp.Compare(objs[x].n.id, objs[y].n.id) })
-	objects := make([]any, 0, 5*len(objs))
-	for _, i := range byID {
-		n := objs[i].n
-		objects = append(objects, b.lastOID+int64(i)+1, n.id, n.typ, n.org, n.shared)
 	}
 	slices.SortFunc(values, func(x, y bulkValue) int {
 		if c := cmp.Compare(x.kind, y.kind); c != 0 {
@@ -121,11 +136,18 @@ func (b *bulk) flush(ctx context.Context) error {
 	for _, v := range values {
 		args = append(args, v.vid, v.kind, v.value)
 	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (oid, id, type, owner, shared) VALUES `, 5, objects); err != nil {
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (id, type, owner, shared) VALUES `, 4, objects); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (vid, oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 7, versions); err != nil {
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 6, versions); err != nil {
 		return err
+	}
+	var lastOID, lastVID int64
+	if err := b.w.queryRow(ctx, `SELECT (SELECT max(oid) FROM objects), (SELECT max(vid) FROM versions)`).Scan(&lastOID, &lastVID); err != nil {
+		return fmt.Errorf("reading row ids: %w", err)
+	}
+	if n := int64(len(objs)); lastOID != b.lastOID+n || lastVID != b.lastVID+n {
+		return fmt.Errorf("inserting objects: row ids up to %d and %d expected, got %d and %d", b.lastOID+n, b.lastVID+n, lastOID, lastVID)
 	}
 	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO submissions (date_added, audience, oid, vid, version_ns, tlp, org_id, latest, first) VALUES `, 9, subs); err != nil {
 		return err

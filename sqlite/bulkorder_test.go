@@ -94,4 +94,46 @@ func TestBulkOrder(t *testing.T) {
 			}
 		}
 	}
+
+	// A second call mixes new objects with a new version of a stored one,
+	// which goes one by one between two flushes of the bulk path.
+	mk := func(id, modified string) *dragnet.Submission {
+		raw := fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":%q,"created":"2024-01-01T00:00:00.000Z","modified":%q,"pattern":"[ipv4-addr:value = '10.9.9.9']","pattern_type":"stix","valid_from":"2024-01-01T00:00:00Z"}`, id, modified)
+		obj, err := stix.Decode([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &dragnet.Submission{Object: obj, Values: []dragnet.Value{{Kind: dragnet.ValueIPv4, Value: "10.9.9.9"}}}
+	}
+	second := []*dragnet.Submission{
+		mk("indicator--ffffffff-0000-4000-8000-000000000001", "2024-01-01T00:00:00.000Z"),
+		mk("indicator--00000000-0000-4000-8000-000000000002", "2024-01-01T00:00:00.000Z"),
+		mk(subs[5].Object.ID, "2025-01-01T00:00:00.000Z"),
+		mk("indicator--80000000-0000-4000-8000-000000000003", "2024-01-01T00:00:00.000Z"),
+	}
+	res, err = db.AddObjects(ctx, coll, "", second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Fatalf("second call, object %d: %v", i, r.Err)
+		}
+	}
+	page, err = db.Objects(ctx, coll, dragnet.Filter{Types: []string{"indicator"}, Limit: 10, AddedAfter: page.Objects[n-1].DateAdded}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Objects) != len(second) {
+		t.Fatalf("second call: %d listed, want %d", len(page.Objects), len(second))
+	}
+	for i, so := range page.Objects {
+		if string(so.Raw) != string(second[i].Object.Raw) {
+			t.Errorf("second call, object %d: %s, want %s", i, so.Raw, second[i].Object.Raw)
+		}
+	}
+	refs, err := db.ValueRefs(ctx, dragnet.Value{Kind: dragnet.ValueIPv4, Value: "10.9.9.9"})
+	if err != nil || len(refs) != len(second) {
+		t.Errorf("10.9.9.9 carried by %d versions (%v), want %d", len(refs), err, len(second))
+	}
 }
