@@ -10,6 +10,10 @@ import (
 // addrBatch is how many addresses a stage of LookupAddrs takes at once.
 const addrBatch = 16
 
+// addrProbeAhead is how many exact table slots from where its probe
+// starts LookupAddrs reads ahead for an address.
+const addrProbeAhead = 3
+
 // addrStages is the depth of LookupAddrs's pipeline.
 const addrStages = 4
 
@@ -28,11 +32,12 @@ type addrChunk struct {
 	nc   int
 	cand [addrBatch]uint8  // its index in the chunk
 	hk   [addrBatch]uint64 // hash of the address (ip4Hashes)
-	slot [addrBatch]int32  // its exact table slot: where its probe starts, then where it ended (-1: absent)
+	slot [addrBatch]int32  // its exact table slot: where its probe goes on, then where it ended (-1: absent)
+	pend [addrBatch]bool   // its probe goes on past the slots read ahead
 	bs   [addrBatch]int32  // its block-table slot: where its probe starts (-1: none)
 	refs [addrBatch]uint32 // 1 + where its block's refs start in cidr4.refs, 0 if none
 
-	offs [2 * addrBatch]uint64 // byte offsets to prefetch
+	offs [4 * addrBatch]uint64 // byte offsets to prefetch
 }
 
 const (
@@ -159,7 +164,7 @@ func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
 			j := fastrange(s.hk[c], nslots)
 			s.slot[c] = int32(j)
 			s.offs[no] = uint64(j) * ss
-			s.offs[no+1] = uint64(min(j+3, nslots))*ss - 1
+			s.offs[no+1] = uint64(min(j+addrProbeAhead, nslots))*ss - 1
 			no += 2
 		}
 		if fl&addrBlock != 0 {
@@ -185,10 +190,23 @@ func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
 // slots of the candidates of s, and prefetches the prefix lists of the
 // blocks found and the records of their first prefix.
 func (b *Batch) probeAddrs(ix *Index, s *addrChunk) {
-	no, nr := 0, addrBatch
+	no, nr, np := 0, addrBatch, 2*addrBatch
+	const ss = uint64(unsafe.Sizeof(slot[uint32]{}))
+	nslots := len(ix.ipv4.slots)
 	for c, i := range s.cand[:s.nc] {
+		s.pend[c] = false
 		if j := s.slot[c]; j >= 0 {
-			s.slot[c] = ix.ipv4.find(s.k[i], int(j))
+			// The slots read ahead first; a probe that goes on past
+			// them (about one in five hits at the table's load) reads
+			// ahead the next ones and ends in the last stage.
+			at, done := ix.ipv4.findN(s.k[i], int(j), addrProbeAhead)
+			s.slot[c] = int32(at)
+			if !done {
+				s.pend[c] = true
+				s.offs[np] = uint64(at) * ss
+				s.offs[np+1] = uint64(min(at+addrProbeAhead, nslots))*ss - 1
+				np += 2
+			}
 		}
 		s.refs[c] = 0
 		if j := s.bs[c]; j >= 0 {
@@ -209,6 +227,9 @@ func (b *Batch) probeAddrs(ix *Index, s *addrChunk) {
 	if nr > addrBatch {
 		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.recs)), s.offs[addrBatch:nr])
 	}
+	if np > 2*addrBatch {
+		b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(ix.ipv4.slots)), s.offs[2*addrBatch:np])
+	}
 }
 
 // emitAddrs is the last stage: it makes the hits of the candidates of s
@@ -221,6 +242,9 @@ func (b *Batch) emitAddrs(ix *Index, s *addrChunk, access *dragnet.Access, fn fu
 		if fl&addrSlow != 0 {
 			hits = ix.AppendAddr(b.hits[:0], s.as[i], access)
 		} else {
+			if s.pend[c] {
+				s.slot[c] = ix.ipv4.find(s.k[i], int(s.slot[c]))
+			}
 			var ref *rec
 			if j := s.slot[c]; j >= 0 {
 				ref = &ix.ipv4.slots[j].r

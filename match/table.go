@@ -153,3 +153,24 @@ func (t *table[K]) find(key K, j int) int32 {
 		}
 	}
 }
+
+// findN probes at most m slots for key from slot j. If it decides, done
+// is true and at is the slot of key or -1; else at is the slot to go on
+// from (with find).
+func (t *table[K]) findN(key K, j, m int) (at int, done bool) {
+	n := len(t.slots)
+	for ; m > 0; m-- {
+		s := &t.slots[j]
+		if s.r.flags&recUsed == 0 {
+			return -1, true
+		}
+		if s.key == key {
+			return j, true
+		}
+		j++
+		if j == n {
+			j = 0
+		}
+	}
+	return j, false
+}
