@@ -45,6 +45,14 @@ type compiledPattern struct {
 	// of its own: an event can help complete the pattern only if one of
 	// them holds for it. Nil when the pattern cannot be evaluated.
 	parts []*pattern.Pattern
+	// keep bounds the recent observations an event is evaluated with,
+	// per observation expression: twice what the smallest match needs, at
+	// least 8, so that the work per event stays bounded however often the
+	// pattern's values occur.
+	keep int
+	// span is the outermost WITHIN, if any (0: none): observations
+	// further than that from an event cannot join it in a match.
+	span time.Duration
 }
 
 type rangeRef struct {
@@ -80,7 +88,7 @@ func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, e
 			return nil, err
 		}
 		i := int32(len(ps.pats))
-		ps.pats = append(ps.pats, compiledPattern{e: e, p: p, parts: parts(p)})
+		ps.pats = append(ps.pats, compiledPattern{e: e, p: p, parts: parts(p), keep: max(8, min(2*need(p.Expr), maxKeep)), span: span(p.Expr)})
 		ps.keys[objAud{e.IndicatorID, e.Audience}] = struct{}{}
 		named := false
 		for _, c := range p.Comparisons() {
@@ -156,4 +164,44 @@ func parts(p *pattern.Pattern) []*pattern.Pattern {
 	}
 	walk(p.Expr)
 	return out
+}
+
+// maxKeep bounds need: no window keeps more observations.
+const maxKeep = 1 << 20
+
+// need returns how many observations the smallest match of e uses (at
+// most maxKeep).
+func need(e pattern.Expr) int {
+	switch e := e.(type) {
+	case *pattern.BinaryExpr:
+		x, y := need(e.X), need(e.Y)
+		if e.Op == pattern.ObsOr {
+			return min(x, y)
+		}
+		return min(x+y, maxKeep)
+	case *pattern.QualifiedExpr:
+		x := need(e.X)
+		if e.Q.Kind == pattern.QualRepeats && e.Q.Times > 1 {
+			if x > maxKeep/e.Q.Times {
+				return maxKeep
+			}
+			return x * e.Q.Times
+		}
+		return x
+	}
+	return 1
+}
+
+// span returns the WITHIN of e's outermost qualifiers, 0 if none.
+func span(e pattern.Expr) time.Duration {
+	for {
+		q, ok := e.(*pattern.QualifiedExpr)
+		if !ok {
+			return 0
+		}
+		if q.Q.Kind == pattern.QualWithin && q.Q.Seconds > 0 && q.Q.Seconds < float64(1<<62)/float64(time.Second) {
+			return time.Duration(q.Q.Seconds * float64(time.Second))
+		}
+		e = q.X
+	}
 }

@@ -3,6 +3,7 @@ package match
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 
@@ -60,28 +61,36 @@ type PatternHit struct {
 // A PatternSession matches a stream of events against a set of complex
 // patterns for one reader. Each event is one observation (observed-data
 // with its cyber-observable objects). A pattern is evaluated when an event
-// carries a value the pattern names (or, for a pattern naming none, when
-// one of its observation expressions holds for the event), against that
-// event and the recent events that did so too (the last Window of them),
-// so that AND, FOLLOWEDBY and the qualifiers can join observations of
-// several events.
-// Only indicators the access may see and valid at the event's time hit. A
-// session is not safe for concurrent use.
+// carries a value the pattern names (or when the pattern names none) and
+// one of the pattern's observation expressions holds for the event. It is
+// evaluated against that event and recent events for which one held too
+// (kept among the last Window events), so that AND, FOLLOWEDBY and the
+// qualifiers can join observations of several events: for each of its
+// observation expressions, the newest few events it held for (twice as
+// many as the pattern's smallest match needs, at least 8), within the
+// pattern's outermost WITHIN of the event. This bounds the work an event
+// costs however often a pattern's values occur. Only indicators the
+// access may see and valid at the event's time hit. A session is not safe
+// for concurrent use.
 type PatternSession struct {
 	v      *patternView
 	access *dragnet.Access
 	window int
-	recent []recentObs // oldest first
+	recent []recentObs // a ring: the oldest at start once full
+	start  int
 	cands  []int32
+	masks  []uint64 // of cands: which observation expressions hold
 	seen   map[int32]bool
 	nvs    []dragnet.Value
 	obs    []pattern.Observation
+	counts []int
 }
 
 type recentObs struct {
 	obs   pattern.Observation
 	vals  []dragnet.Value // normalised: to find its candidates in a new view
-	cands []int32
+	cands []int32         // the patterns it may join a match of
+	masks []uint64        // of cands: which of their observation expressions hold
 }
 
 // DefaultPatternWindow is the number of recent relevant events a session
@@ -111,22 +120,17 @@ func (s *PatternSession) setView(v *patternView) {
 		return
 	}
 	s.v = v
-	kept := s.recent[:0]
-	for _, r := range s.recent {
-		n := s.candidates(r.vals)
-		for _, i := range s.cands[n:] {
-			if v.pat(i).holdsPart(&r.obs) {
-				s.cands[n] = i
-				n++
-			}
-		}
-		if n > 0 {
-			r.cands = append(r.cands[:0], s.cands[:n]...)
+	kept := make([]recentObs, 0, len(s.recent))
+	for k := range s.recent {
+		r := s.recent[(s.start+k)%len(s.recent)]
+		s.candidates(r.vals)
+		if s.holding(&r.obs) > 0 {
+			r.cands = append(r.cands[:0], s.cands...)
+			r.masks = append(r.masks[:0], s.masks...)
 			kept = append(kept, r)
 		}
 	}
-	clear(s.recent[len(kept):])
-	s.recent = kept
+	s.recent, s.start = kept, 0
 }
 
 // candidates fills s.cands with the patterns vs (normalised) name, then
@@ -212,22 +216,16 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 			s.nvs = append(s.nvs, nv)
 		}
 	}
-	named := s.candidates(s.nvs)
+	s.candidates(s.nvs)
 	if len(s.cands) == 0 {
 		return nil, nil
 	}
 	cur := mk(s.nvs)
-	// Of the patterns naming no value, keep those this event may help
-	// complete (one of their observation expressions holds for it): the
-	// others cannot hit now, and the event is no part of their history.
-	relevant := named
-	for _, i := range s.cands[named:] {
-		if s.v.pat(i).holdsPart(&cur) {
-			s.cands[relevant] = i
-			relevant++
-		}
+	// Only patterns one of whose observation expressions holds for this
+	// event can have a match it completes.
+	if s.holding(&cur) == 0 {
+		return nil, nil
 	}
-	s.cands = s.cands[:relevant]
 	var now time.Time
 	if s.v.now != nil {
 		now = s.v.now()
@@ -239,23 +237,18 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 		if !s.visible(&cp.e, cur.FirstObserved, now) {
 			continue
 		}
-		obs := s.obs[:0]
-		for _, r := range s.recent {
-			for _, j := range r.cands {
-				if j == i {
-					obs = append(obs, r.obs)
-					break
-				}
-			}
+		obs := s.recentFor(i, cp, &cur)
+		// A match the earlier events make on their own was reported when
+		// it completed (or when they were read): only a match this event
+		// completes is a hit.
+		var before bool
+		var err error
+		if len(obs) > 0 {
+			before, err = pattern.Match(cp.p, obs)
 		}
-		s.obs = obs
-		ok, err := pattern.Match(cp.p, append(obs, cur))
-		if ok && len(obs) > 0 {
-			// A match the earlier events make on their own was reported
-			// when it completed.
-			var before bool
-			before, err = pattern.Match(cp.p, obs[:len(obs):len(obs)])
-			ok = !before
+		ok := false
+		if !before && err == nil {
+			ok, err = pattern.Match(cp.p, append(obs, cur))
 		}
 		if err != nil {
 			if firstErr == nil {
@@ -267,27 +260,84 @@ func (s *PatternSession) observe(vs []dragnet.Value, mk func(nvs []dragnet.Value
 			hits = append(hits, PatternHit{IndicatorID: cp.e.IndicatorID, Pattern: cp.e.Pattern, Audience: cp.e.Audience, TLP: cp.e.TLP, Confidence: cp.e.Confidence})
 		}
 	}
-	if relevant > 0 {
-		if len(s.recent) == s.window {
-			copy(s.recent, s.recent[1:])
-			s.recent[len(s.recent)-1] = recentObs{}
-			s.recent = s.recent[:len(s.recent)-1]
-		}
-		s.recent = append(s.recent, recentObs{obs: cur, vals: append([]dragnet.Value(nil), s.nvs...), cands: append([]int32(nil), s.cands[:relevant]...)})
+	r := recentObs{obs: cur, vals: append([]dragnet.Value(nil), s.nvs...),
+		cands: append([]int32(nil), s.cands...), masks: append([]uint64(nil), s.masks...)}
+	if len(s.recent) < s.window {
+		s.recent = append(s.recent, r)
+	} else {
+		s.recent[s.start] = r
+		s.start = (s.start + 1) % len(s.recent)
 	}
 	return hits, firstErr
 }
 
-// holdsPart reports whether one of the pattern's observation expressions
-// holds for obs.
-func (cp *compiledPattern) holdsPart(obs *pattern.Observation) bool {
-	one := []pattern.Observation{*obs}
-	for _, p := range cp.parts {
-		if ok, _ := pattern.Match(p, one); ok {
-			return true
+// holding keeps in s.cands (and s.masks) the candidates one of whose
+// observation expressions holds for obs, and returns how many.
+func (s *PatternSession) holding(obs *pattern.Observation) int {
+	s.masks = s.masks[:0]
+	n := 0
+	for _, i := range s.cands {
+		if m := s.v.pat(i).partMask(obs); m != 0 {
+			s.cands[n] = i
+			s.masks = append(s.masks, m)
+			n++
 		}
 	}
-	return false
+	s.cands = s.cands[:n]
+	return n
+}
+
+// recentFor returns the recent observations pattern i is evaluated with
+// beside cur, oldest first: for each of its observation expressions, the
+// newest cp.keep observations it holds for, less those further from cur
+// than its outermost WITHIN.
+func (s *PatternSession) recentFor(i int32, cp *compiledPattern, cur *pattern.Observation) []pattern.Observation {
+	obs := s.obs[:0]
+	nparts := min(len(cp.parts), 64)
+	counts := append(s.counts[:0], make([]int, nparts)...)
+	full := 0
+	for k := len(s.recent) - 1; k >= 0 && full < nparts; k-- {
+		r := &s.recent[(s.start+k)%len(s.recent)]
+		j := slices.Index(r.cands, i)
+		if j < 0 {
+			continue
+		}
+		if cp.span > 0 && (r.obs.LastObserved.Before(cur.FirstObserved.Add(-cp.span)) || r.obs.FirstObserved.After(cur.LastObserved.Add(cp.span))) {
+			continue
+		}
+		m, wanted := r.masks[j], false
+		for b := 0; b < nparts; b++ {
+			if m&(1<<b) != 0 && counts[b] < cp.keep {
+				wanted = true
+				if counts[b]++; counts[b] == cp.keep {
+					full++
+				}
+			}
+		}
+		if wanted {
+			obs = append(obs, r.obs)
+		}
+	}
+	slices.Reverse(obs)
+	s.obs, s.counts = obs, counts
+	return obs
+}
+
+// partMask returns which of the pattern's observation expressions hold
+// for obs, one bit each (the 64th stands for itself and any after it).
+func (cp *compiledPattern) partMask(obs *pattern.Observation) uint64 {
+	one := []pattern.Observation{*obs}
+	var m uint64
+	for j, p := range cp.parts {
+		b := uint64(1) << min(j, 63)
+		if m&b != 0 {
+			continue
+		}
+		if ok, _ := pattern.Match(p, one); ok {
+			m |= b
+		}
+	}
+	return m
 }
 
 // visible reports whether an indicator may hit an event at t: the reader

@@ -204,3 +204,45 @@ func FuzzCanonical(f *testing.F) {
 		}
 	})
 }
+
+// TestPatternSessionKeep checks that the bound on the observations an
+// event is evaluated with follows what the pattern needs: REPEATS 40
+// TIMES still hits on the 40th event, even among many relevant events
+// that do not satisfy it.
+func TestPatternSessionKeep(t *testing.T) {
+	p := `[ipv4-addr:value = '198.51.100.7' AND ipv4-addr:value != '198.51.100.8'] REPEATS 40 TIMES`
+	ps, err := CompilePatterns([]PatternEntry{{IndicatorID: uuidN(1), Pattern: p, Audience: 1}}, t0, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := ps.NewSession(&dragnet.Access{Audiences: []int64{1}}, 0)
+	for i := 1; i <= 40; i++ {
+		hits, err := s.Event(t0.Add(time.Duration(i)*time.Second), []dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := len(hits) > 0; got != (i == 40) {
+			t.Fatalf("event %d: hit %v", i, got)
+		}
+	}
+}
+
+// BenchmarkPatternSessionBusy plays events that all carry both values of
+// a FOLLOWEDBY pattern, the worst case for the session: every event is
+// evaluated with its recent observations.
+func BenchmarkPatternSessionBusy(b *testing.B) {
+	ps, err := CompilePatterns([]PatternEntry{{IndicatorID: uuidN(1), Pattern: `[ipv4-addr:value = '198.51.100.7'] FOLLOWEDBY [domain-name:value = 'evil.example']`, Audience: 1}}, t0, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := ps.NewSession(&dragnet.Access{Audiences: []int64{1}}, 0)
+	vs := []dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7"), val(dragnet.ValueDomain, "evil.example")}
+	i := 0
+	for b.Loop() {
+		i++
+		if _, err := s.Event(t0.Add(time.Duration(i)*time.Millisecond), vs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

@@ -257,7 +257,19 @@ func FuzzEventObservation(f *testing.F) {
 	}
 	f.Add(`{"ts":"1e400","id.orig_h":"1.2.3.4","id.resp_h":"::1","id.orig_p":-1,"id.resp_p":70000,"duration":1e308}`)
 	f.Add(`{"query":"a.example","answers":["a.example","1.2.3.4",7],"tx_hosts":["x"],"rx_hosts":[]}`)
+	ps, err := CompilePatterns([]PatternEntry{
+		{IndicatorID: uuidN(1), Pattern: `[network-traffic:dst_port = 443] REPEATS 2 TIMES WITHIN 60 SECONDS`, Audience: 1},
+		{IndicatorID: uuidN(2), Pattern: `[ipv4-addr:value = '1.2.3.4'] FOLLOWEDBY [domain-name:value = 'a.example']`, Audience: 1},
+	}, t0, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	lk := patternIndex{Index: mustCompile(f, nil, nil), v: &patternView{base: ps, delta: emptyPatterns}}
 	f.Fuzz(func(t *testing.T, s string) {
+		// The whole path, every format: no panic.
+		for _, fm := range []Format{FormatPlain, FormatJSONL, FormatZeek, FormatCSV} {
+			StreamWith(lk, &dragnet.Access{Audiences: []int64{1}}, strings.NewReader(s+"\n"+s), StreamOptions{Format: fm, Fields: []string{"src", "ts"}}, io.Discard, nil)
+		}
 		for _, fm := range []Format{FormatZeek, FormatJSONL} {
 			Scan(strings.NewReader(s), fm, []string{"src"}, func(line int, v dragnet.Value) error {
 				nv, err := dragnet.NormalizeValue(v.Kind, v.Value)
