@@ -28,20 +28,28 @@ type BenchReport struct {
 	// CompileCPUSeconds is the process CPU time of the compilation (all
 	// threads, the garbage collector's included): on a shared machine the
 	// wall time above also counts time others held the cores.
-	CompileCPUSeconds        float64 `json:"compile_cpu_seconds"`
-	IndexBytesPerIndicator   float64 `json:"index_bytes_per_indicator"`
-	IPv4MissLookupsPerSec    float64 `json:"ipv4_miss_lookups_per_sec"`
-	IPv4MissBaselinePerSec   float64 `json:"ipv4_miss_baseline_per_sec"`
-	IPv4HitLookupsPerSec     float64 `json:"ipv4_hit_lookups_per_sec"`
-	IPv4HitBaselinePerSec    float64 `json:"ipv4_hit_baseline_per_sec"`
-	DomainMissLookupsPerSec  float64 `json:"domain_miss_lookups_per_sec"`
-	DomainMissBaselinePerSec float64 `json:"domain_miss_baseline_per_sec"`
-	DomainHitLookupsPerSec   float64 `json:"domain_hit_lookups_per_sec"`
-	DomainHitBaselinePerSec  float64 `json:"domain_hit_baseline_per_sec"`
-	SHA256MissLookupsPerSec  float64 `json:"sha256_miss_lookups_per_sec"`
-	SHA256MissBaselinePerSec float64 `json:"sha256_miss_baseline_per_sec"`
-	SHA256HitLookupsPerSec   float64 `json:"sha256_hit_lookups_per_sec"`
-	SHA256HitBaselinePerSec  float64 `json:"sha256_hit_baseline_per_sec"`
+	CompileCPUSeconds      float64 `json:"compile_cpu_seconds"`
+	IndexBytesPerIndicator float64 `json:"index_bytes_per_indicator"`
+	IPv4MissLookupsPerSec  float64 `json:"ipv4_miss_lookups_per_sec"`
+	IPv4MissBaselinePerSec float64 `json:"ipv4_miss_baseline_per_sec"`
+	IPv4HitLookupsPerSec   float64 `json:"ipv4_hit_lookups_per_sec"`
+	IPv4HitBaselinePerSec  float64 `json:"ipv4_hit_baseline_per_sec"`
+	// The IPv4 baselines above look up the exact addresses only, where the
+	// index also finds every CIDR indicator containing the address. These
+	// answer the index's question with maps: the exact map, then one map
+	// probe per prefix length the CIDR indicators use, as the domain
+	// baseline probes every parent domain. They are measured in a run of
+	// their own, taking turns with the index again.
+	IPv4MissCIDRBaselinePerSec float64 `json:"ipv4_miss_cidr_baseline_per_sec"`
+	IPv4HitCIDRBaselinePerSec  float64 `json:"ipv4_hit_cidr_baseline_per_sec"`
+	DomainMissLookupsPerSec    float64 `json:"domain_miss_lookups_per_sec"`
+	DomainMissBaselinePerSec   float64 `json:"domain_miss_baseline_per_sec"`
+	DomainHitLookupsPerSec     float64 `json:"domain_hit_lookups_per_sec"`
+	DomainHitBaselinePerSec    float64 `json:"domain_hit_baseline_per_sec"`
+	SHA256MissLookupsPerSec    float64 `json:"sha256_miss_lookups_per_sec"`
+	SHA256MissBaselinePerSec   float64 `json:"sha256_miss_baseline_per_sec"`
+	SHA256HitLookupsPerSec     float64 `json:"sha256_hit_lookups_per_sec"`
+	SHA256HitBaselinePerSec    float64 `json:"sha256_hit_baseline_per_sec"`
 }
 
 // benchAccess sees every synthetic audience, so every hit is counted.
@@ -188,10 +196,13 @@ func ipv4Stream(g Synthetic, ix *Index, acc *dragnet.Access, base map[uint32]uin
 
 func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {
 	base := ipv4Base(g)
+	ips := base // the closures below named base shadow it
+	nets, lens := cidrBase(g)
 	for _, m := range []struct {
-		permille   int
-		ours, base *float64
-	}{{1, &rep.IPv4MissLookupsPerSec, &rep.IPv4MissBaselinePerSec}, {500, &rep.IPv4HitLookupsPerSec, &rep.IPv4HitBaselinePerSec}} {
+		permille         int
+		ours, base, nets *float64
+	}{{1, &rep.IPv4MissLookupsPerSec, &rep.IPv4MissBaselinePerSec, &rep.IPv4MissCIDRBaselinePerSec},
+		{500, &rep.IPv4HitLookupsPerSec, &rep.IPv4HitBaselinePerSec, &rep.IPv4HitCIDRBaselinePerSec}} {
 		qs := ipv4Stream(g, ix, acc, base, cfg.Queries, m.permille)
 		var bt Batch
 		ours := func(qs []netip.Addr) int {
@@ -214,8 +225,50 @@ func benchIPv4(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep
 		if hits[0] != hits[1] {
 			return fmt.Errorf("ipv4 stream (%d‰ hits): index found %d hits, map %d", m.permille, hits[0], hits[1])
 		}
+		withNets := func(qs []netip.Addr) int {
+			n := 0
+			for _, q := range qs {
+				b := q.As4()
+				k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+				_, found := ips[k]
+				for _, l := range lens {
+					if _, ok := nets[uint64(k&^(1<<(32-l)-1))<<6|uint64(l)]; ok {
+						found = true
+					}
+				}
+				if found {
+					n++
+				}
+			}
+			return n
+		}
+		r, hits = rates(qs, cfg.Duration, ours, withNets)
+		*m.nets = r[1]
+		if hits[0] != hits[1] {
+			return fmt.Errorf("ipv4 stream (%d‰ hits): index found %d hits, maps with prefixes %d", m.permille, hits[0], hits[1])
+		}
 	}
 	return nil
+}
+
+// cidrBase returns the IPv4 CIDR indicators in a plain Go map, keyed by
+// address<<6 | length, and the lengths they use, longest first.
+func cidrBase(g Synthetic) (map[uint64]struct{}, []uint32) {
+	_, nCIDR, _, _ := g.Counts()
+	nets := make(map[uint64]struct{}, nCIDR)
+	var used [33]bool
+	for i := 0; i < nCIDR; i++ {
+		p := g.CIDR(i)
+		nets[uint64(ip4Key(p.Addr()))<<6|uint64(p.Bits())] = struct{}{}
+		used[p.Bits()] = true
+	}
+	var lens []uint32
+	for l := 32; l >= 0; l-- {
+		if used[l] {
+			lens = append(lens, uint32(l))
+		}
+	}
+	return nets, lens
 }
 
 func benchDomain(g Synthetic, ix *Index, acc *dragnet.Access, cfg BenchConfig, rep *BenchReport) error {

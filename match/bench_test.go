@@ -131,6 +131,8 @@ func BenchmarkIPv4Rates(b *testing.B) {
 		b.ReportMetric(rep.IPv4MissBaselinePerSec/1e6, "missmap-M/s")
 		b.ReportMetric(rep.IPv4HitLookupsPerSec/1e6, "hit-M/s")
 		b.ReportMetric(rep.IPv4HitBaselinePerSec/1e6, "hitmap-M/s")
+		b.ReportMetric(rep.IPv4MissCIDRBaselinePerSec/1e6, "missmaps-M/s")
+		b.ReportMetric(rep.IPv4HitCIDRBaselinePerSec/1e6, "hitmaps-M/s")
 	}
 }
 
