@@ -55,6 +55,7 @@ type zeekFields struct {
 	method, uri, host  string
 	userAgent          string
 	query              string
+	tls                bool // an ssl.log line
 	answers            []string
 	filename, mimeType string
 	txHosts, rxHosts   []string
@@ -99,6 +100,8 @@ func (z *zeekFields) read(s, timeField string, zeek bool) {
 			z.userAgent = str()
 		case "query":
 			z.query = str()
+		case "server_name", "cipher", "ssl_history":
+			z.tls = true
 		case "answers":
 			v.Strings(func(x string) { z.answers = append(z.answers, x) })
 		case "filename":
@@ -262,6 +265,14 @@ func (z *zeekFields) objects(nvs []dragnet.Value) map[string]map[string]any {
 		if p = strings.ToLower(strings.TrimSpace(p)); p != "" && p != "-" {
 			protos = append(protos, p)
 		}
+	}
+	// The application protocol of logs that do not name it (conn.log's
+	// service does).
+	switch {
+	case z.query != "" && !containsAny(protos, "dns"):
+		protos = append(protos, "dns")
+	case z.tls && !containsAny(protos, "ssl"):
+		protos = append(protos, "ssl")
 	}
 	if z.method != "" || z.uri != "" {
 		if !containsAny(protos, "http") {

@@ -129,6 +129,10 @@ func TestZeekObservations(t *testing.T) {
 		}, hit(4)},
 		{"DNS answers", `[domain-name:value = 'c2.evil.example' AND domain-name:resolves_to_refs[*].value = '198.51.100.7']`, []string{dns}, hit(1)},
 		{"protocols", `[network-traffic:dst_ref.value = '10.0.0.1' AND network-traffic:protocols[*] = 'udp']`, []string{dns}, hit(1)},
+		{"protocols of a DNS log", `[network-traffic:dst_ref.value = '10.0.0.1' AND network-traffic:protocols[*] = 'dns']`, []string{dns}, hit(1)},
+		{"protocols of an SSL log", `[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:protocols[*] = 'ssl' AND network-traffic:dst_port = 443]`, []string{
+			zeekLine(0, `"uid":"C4","id.orig_h":"10.0.0.5","id.orig_p":50003,"id.resp_h":"198.51.100.7","id.resp_p":443,"version":"TLSv13","server_name":"c2.evil.example","established":true`),
+		}, hit(1)},
 		{"HTTP request", `[network-traffic:extensions.'http-request-ext'.request_method = 'get' AND network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' LIKE 'curl/%' AND network-traffic:dst_ref.value = '192.0.2.99']`, []string{
 			zeekLine(0, `"uid":"C3","id.orig_h":"10.0.0.5","id.orig_p":50002,"id.resp_h":"192.0.2.99","id.resp_p":80,"method":"POST","host":"bad.example","uri":"/x","user_agent":"curl/8.0"`),
 			zeekLine(1, `"uid":"C3","id.orig_h":"10.0.0.5","id.orig_p":50002,"id.resp_h":"192.0.2.99","id.resp_p":80,"method":"GET","host":"bad.example","uri":"/x","user_agent":"curl/8.0"`),
