@@ -134,8 +134,8 @@ func (s *PatternSession) setView(v *patternView) {
 }
 
 // candidates fills s.cands with the patterns vs (normalised) name, then
-// those naming no value, and returns how many are of the first kind.
-func (s *PatternSession) candidates(vs []dragnet.Value) int {
+// those naming no value; masked base patterns are left out.
+func (s *PatternSession) candidates(vs []dragnet.Value) {
 	s.cands = s.cands[:0]
 	clear(s.seen)
 	add := func(i int32) {
@@ -174,7 +174,6 @@ func (s *PatternSession) candidates(vs []dragnet.Value) int {
 			}
 		}
 	}
-	relevant := len(s.cands)
 	for _, i := range v.base.always {
 		e := &v.base.pats[i].e
 		if _, gone := v.masked[objAud{e.IndicatorID, e.Audience}]; !gone {
@@ -184,7 +183,6 @@ func (s *PatternSession) candidates(vs []dragnet.Value) int {
 	for _, i := range v.delta.always {
 		add(i + nb)
 	}
-	return relevant
 }
 
 // Event matches one event observed at t carrying values vs and returns the
