@@ -333,3 +333,84 @@ func TestMatcherPatternsBulk(t *testing.T) {
 	check("old patterns", 1, never)
 	check("new patterns, odd ones revoked", 2, func(i int) bool { return !odd(i) })
 }
+
+// flushBuffer is a Flusher: Stream writes each result at once.
+type flushBuffer struct{ strings.Builder }
+
+func (*flushBuffer) Flush() error { return nil }
+
+// TestMatcherPatternsMidStream keeps one stream of Zeek logs open while
+// complex indicators are published and revoked: each counts for the
+// stream's events from the Refresh after it on.
+func TestMatcherPatternsMidStream(t *testing.T) {
+	w := newWorld(t)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	w.publish(w.a, dragnet.CommunityCollectionID, 99, t0, ip("192.0.2.99"), nil) // simple: marks where the stream is
+	m := match.NewMatcher(w.st, match.MatcherOptions{Objects: w.st, Now: func() time.Time { return time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC) }})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	pr, pw := io.Pipe()
+	results := make(chan match.Result, 16)
+	done := make(chan error, 1)
+	go func() {
+		_, err := match.StreamWith(m, w.access(w.a), pr, match.StreamOptions{Format: match.FormatZeek}, &flushBuffer{}, func(r match.Result) error {
+			results <- r
+			return nil
+		})
+		done <- err
+	}()
+	// send writes Zeek lines, then a marker line, and returns the
+	// pattern hits before the marker's hit.
+	line := 0
+	send := func(lines ...string) []string {
+		t.Helper()
+		for _, l := range append(lines, `{"ts":1790000000,"id.orig_h":"10.0.0.9","id.resp_h":"192.0.2.99"}`) {
+			line++
+			if _, err := io.WriteString(pw, l+"\n"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		for r := range results {
+			if r.Kind == "stix-pattern" {
+				got = append(got, fmt.Sprintf("%d %s", r.Line, r.Indicators[0].ID))
+			} else if r.Value == "192.0.2.99" && r.Line == line {
+				return got
+			}
+		}
+		t.Fatal("stream ended")
+		return nil
+	}
+	episode := func(ts int) []string {
+		return []string{
+			fmt.Sprintf(`{"ts":%d,"id.orig_h":"10.0.0.5","id.resp_h":"10.0.0.1","query":"c2.evil.example"}`, ts),
+			fmt.Sprintf(`{"ts":%d,"id.orig_h":"10.0.0.5","id.resp_h":"198.51.100.7","id.resp_p":443,"proto":"tcp"}`, ts+10),
+		}
+	}
+	p := `([domain-name:value = 'c2.evil.example'] FOLLOWEDBY [network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443]) WITHIN 60 SECONDS`
+	if got := send(episode(1790000000)...); len(got) != 0 {
+		t.Errorf("before publishing: %q", got)
+	}
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.7"), map[string]any{"pattern": p})
+	w.publish(w.a, dragnet.CommunityCollectionID, 2, t0, ip("198.51.100.7"), map[string]any{"pattern": p})
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	start := line
+	if got := send(episode(1790001000)...); !slices.Equal(got, []string{fmt.Sprint(start+2, " ", id(1)), fmt.Sprint(start+2, " ", id(2))}) {
+		t.Errorf("published: %q", got)
+	}
+	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0.Add(time.Hour), ip("198.51.100.7"), map[string]any{"pattern": p, "revoked": true})
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	start = line
+	if got := send(episode(1790002000)...); !slices.Equal(got, []string{fmt.Sprint(start+2, " ", id(2))}) {
+		t.Errorf("one revoked: %q", got)
+	}
+	pw.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
