@@ -73,8 +73,10 @@ type Options struct {
 	// WriterCacheMiB is the writer connection's page cache; 0:
 	// DefaultWriterCacheMiB.
 	WriterCacheMiB int
-	// CheckpointPages is the WAL size, in pages, at which a commit
-	// checkpoints it (wal_autocheckpoint); 0: DefaultCheckpointPages.
+	// CheckpointPages is the number of pages the writer writes to the WAL
+	// between two checkpoints, which run in the background (see
+	// checkpointer); 0: DefaultCheckpointPages. Should they fall behind,
+	// a commit checkpoints a WAL of 10 times as many pages itself.
 	CheckpointPages int
 }
 
@@ -95,6 +97,7 @@ type DB struct {
 	now  func() time.Time
 
 	hub    hub
+	ckpt   *checkpointer
 	ownGen atomic.Int64  // generation of this handle's last commit
 	closed chan struct{} // closed by Close
 }
@@ -146,7 +149,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if ckpt <= 0 {
 		ckpt = DefaultCheckpointPages
 	}
-	if db.w, err = sql.Open("sqlite", dsn("immediate", fmt.Sprintf("cache_size(%d)", -1024*cacheMiB), fmt.Sprintf("wal_autocheckpoint(%d)", ckpt))); err != nil {
+	if db.w, err = sql.Open("sqlite", dsn("immediate", fmt.Sprintf("cache_size(%d)", -1024*cacheMiB), fmt.Sprintf("wal_autocheckpoint(%d)", 10*ckpt))); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
 	db.w.SetMaxOpenConns(1)
@@ -171,6 +174,17 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	db.r.SetConnMaxIdleTime(0)
 	db.r.SetConnMaxLifetime(0)
 	db.rd = newReader(db.r)
+	ck, err := sql.Open("sqlite", dsn("deferred", "cache_size(-1024)"))
+	if err != nil {
+		db.r.Close()
+		db.w.Close()
+		return nil, fmt.Errorf("opening %s: %w", db.path, err)
+	}
+	ck.SetMaxOpenConns(1)
+	ck.SetMaxIdleConns(1)
+	ck.SetConnMaxIdleTime(0)
+	ck.SetConnMaxLifetime(0)
+	db.ckpt = newCheckpointer(ck, ckpt, func(err error) { db.log.Warn("background checkpoint failed", "err", err) })
 	return db, nil
 }
 
@@ -181,7 +195,7 @@ func (db *DB) Close() error {
 	default:
 		close(db.closed)
 	}
-	return errors.Join(db.rd.close(), db.ws.close(), db.r.Close(), db.w.Close())
+	return errors.Join(db.ckpt.close(), db.rd.close(), db.ws.close(), db.r.Close(), db.w.Close())
 }
 
 // Path returns the database file's path.

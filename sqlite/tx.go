@@ -16,6 +16,7 @@ import (
 // later date_added before an earlier one.
 type wtx struct {
 	*sql.Tx
+	conn  *sql.Conn // the writer connection, held until the end
 	db    *DB
 	last  int64 // last date_added allocated; -1 until loaded
 	dirty bool
@@ -77,11 +78,31 @@ func (w *wtx) queryRow(ctx context.Context, query string, args ...any) *sql.Row 
 
 // begin starts a write transaction on the writer connection.
 func (db *DB) begin(ctx context.Context) (*wtx, error) {
-	tx, err := db.w.BeginTx(ctx, nil)
+	conn, err := db.w.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("beginning transaction: %w", err)
 	}
-	return &wtx{Tx: tx, db: db, last: -1}, nil
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("beginning transaction: %w", err)
+	}
+	return &wtx{Tx: tx, conn: conn, db: db, last: -1}, nil
+}
+
+// Rollback ends the transaction if it is still open and gives the writer
+// connection back.
+func (w *wtx) Rollback() error {
+	err := w.Tx.Rollback()
+	w.release()
+	return err
+}
+
+func (w *wtx) release() {
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
 }
 
 // nextDateAdded allocates the next date_added.
@@ -111,6 +132,8 @@ func (w *wtx) commit(ctx context.Context) error {
 	if err := w.Commit(); err != nil {
 		return fmt.Errorf("committing: %w", err)
 	}
+	w.db.ckpt.written(w.conn)
+	w.release()
 	w.db.ws.prepare(ctx, w.unprepared)
 	w.db.ownGen.Store(gen)
 	if w.dirty {
