@@ -255,7 +255,11 @@ type ValueEntry struct {
 // audience or its current version carries no values. Consumers replace
 // whatever they held for (ObjectID, AudienceID).
 type ValueChange struct {
-	Seq        int64 // position in the change stream
+	// Seq is the position in the change stream: the date_added (in
+	// microseconds) of the submission that made the change, or the Seq
+	// of the removal (RemovalTail), so ObjectsAfter or RemovalsAfter
+	// from Seq-1 reads the object or removal the change is about.
+	Seq        int64
 	ObjectID   string
 	AudienceID int64
 	Entries    []*ValueEntry

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) dragnet.Store) {
 		{"Subscriptions", testSubscriptions},
 		{"ObjectTail", testObjectTail},
 		{"RemovalTail", testRemovalTail},
+		{"ValueChangeSeq", testValueChangeSeq},
 		{"RandomWorlds", testRandomWorlds},
 	}
 	for _, tc := range tests {
