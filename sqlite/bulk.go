@@ -3,6 +3,7 @@ package sqlite
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -165,23 +166,27 @@ type bulkValue struct {
 // that the store has never seen and that occur once in the batch.
 func (a *adder) freshIDs(ctx context.Context, prepared []newObject, results []dragnet.AddResult) (map[string]bool, error) {
 	count := map[string]int{}
-	var ids []any
 	for i, n := range prepared {
-		if results[i].Err != nil {
-			continue
+		if results[i].Err == nil {
+			count[n.id]++
 		}
-		if count[n.id] == 0 {
-			ids = append(ids, n.id)
-		}
-		count[n.id]++
 	}
-	fresh := make(map[string]bool, len(ids))
+	fresh := make(map[string]bool, len(count))
+	ids := make([]string, 0, len(count))
 	for id, c := range count {
 		fresh[id] = c == 1
+		ids = append(ids, id)
 	}
+	// The ids go in as one JSON array a statement, in order, so that the
+	// look-ups walk the id index from one end to the other.
+	slices.Sort(ids)
 	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		rows, err := a.w.QueryContext(ctx, `SELECT id FROM objects WHERE id IN (`+placeholders(n)+`)`, ids[:n]...)
+		n := min(len(ids), freshChunk)
+		list, err := json.Marshal(ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		rows, err := a.w.QueryContext(ctx, `SELECT o.id FROM json_each(?) j CROSS JOIN objects o ON o.id = j.value`, string(list))
 		if err != nil {
 			return nil, fmt.Errorf("finding objects: %w", err)
 		}
@@ -195,9 +200,12 @@ func (a *adder) freshIDs(ctx context.Context, prepared []newObject, results []dr
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("finding objects: %w", err)
 		}
 		ids = ids[n:]
 	}
 	return fresh, nil
 }
+
+// freshChunk is how many ids freshIDs looks up in one statement.
+const freshChunk = 10000
