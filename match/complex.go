@@ -46,8 +46,8 @@ type compiledPattern struct {
 	// them holds for it. Nil when the pattern cannot be evaluated.
 	parts []*pattern.Pattern
 	// keep bounds the recent observations an event is evaluated with,
-	// per observation expression: twice what the smallest match needs, at
-	// least 8, so that the work per event stays bounded however often the
+	// per observation expression: twice what a match may need, at least
+	// 8, so that the work per event stays bounded however often the
 	// pattern's values occur.
 	keep int
 	// span is the outermost WITHIN, if any (0: none): observations
@@ -169,14 +169,15 @@ func parts(p *pattern.Pattern) []*pattern.Pattern {
 // maxKeep bounds need: no window keeps more observations.
 const maxKeep = 1 << 20
 
-// need returns how many observations the smallest match of e uses (at
-// most maxKeep).
+// need returns how many observations a match of e may need: the most
+// that the smallest match of either side of an OR needs (at most
+// maxKeep).
 func need(e pattern.Expr) int {
 	switch e := e.(type) {
 	case *pattern.BinaryExpr:
 		x, y := need(e.X), need(e.Y)
 		if e.Op == pattern.ObsOr {
-			return min(x, y)
+			return max(x, y)
 		}
 		return min(x+y, maxKeep)
 	case *pattern.QualifiedExpr:

@@ -67,7 +67,7 @@ type PatternHit struct {
 // (kept among the last Window events), so that AND, FOLLOWEDBY and the
 // qualifiers can join observations of several events: for each of its
 // observation expressions, the newest few events it held for (twice as
-// many as the pattern's smallest match needs, at least 8), within the
+// many as a match of the pattern may need, at least 8), within the
 // pattern's outermost WITHIN of the event. This bounds the work an event
 // costs however often a pattern's values occur. Only indicators the
 // access may see and valid at the event's time hit. A session is not safe

@@ -210,19 +210,29 @@ func FuzzCanonical(f *testing.F) {
 // TIMES still hits on the 40th event, even among many relevant events
 // that do not satisfy it.
 func TestPatternSessionKeep(t *testing.T) {
-	p := `[ipv4-addr:value = '198.51.100.7' AND ipv4-addr:value != '198.51.100.8'] REPEATS 40 TIMES`
-	ps, err := CompilePatterns([]PatternEntry{{IndicatorID: uuidN(1), Pattern: p, Audience: 1}}, t0, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := ps.NewSession(&dragnet.Access{Audiences: []int64{1}}, 0)
-	for i := 1; i <= 40; i++ {
-		hits, err := s.Event(t0.Add(time.Duration(i)*time.Second), []dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7")})
+	for _, p := range []string{
+		`[ipv4-addr:value = '198.51.100.7' AND ipv4-addr:value != '198.51.100.8'] REPEATS 40 TIMES`,
+		`[domain-name:value = 'evil.example'] OR [ipv4-addr:value = '198.51.100.7'] REPEATS 40 TIMES`,
+		`([ipv4-addr:value = '198.51.100.7'] REPEATS 20 TIMES) AND ([domain-name:value = 'evil.example'] REPEATS 20 TIMES)`,
+	} {
+		ps, err := CompilePatterns([]PatternEntry{{IndicatorID: uuidN(1), Pattern: p, Audience: 1}}, t0, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := len(hits) > 0; got != (i == 40) {
-			t.Fatalf("event %d: hit %v", i, got)
+		s := ps.NewSession(&dragnet.Access{Audiences: []int64{1}}, 0)
+		vs := [2]dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7"), val(dragnet.ValueDomain, "evil.example")}
+		if !strings.Contains(p, "AND ([domain") {
+			vs[1] = vs[0]
+		}
+		for i := 1; i <= 40; i++ {
+			// One value, then the other, if the pattern has two.
+			hits, err := s.Event(t0.Add(time.Duration(i)*time.Second), vs[i%2:i%2+1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(hits) > 0; got != (i == 40) {
+				t.Fatalf("%s: event %d: hit %v", p, i, got)
+			}
 		}
 	}
 }
