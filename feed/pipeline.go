@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -367,7 +369,27 @@ func (p *Pipeline) prepare(ctx context.Context, batch []*Item, t *tally, infligh
 		rb.send = append(rb.send, it)
 		rb.updated = append(rb.updated, ex != nil)
 	}
+	rb.sortByID()
 	return rb, nil
+}
+
+// sortByID puts the batch in the order of its objects' ids. A store
+// keeps the order of a call in date_added, and its indexes by id then
+// grow at their end instead of taking each object on a page of its own:
+// feed ids are random (see Builder.ID).
+func (rb *ready) sortByID() {
+	idx := make([]int, len(rb.subs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return strings.Compare(rb.subs[a].Object.ID, rb.subs[b].Object.ID) })
+	subs := make([]*dragnet.Submission, len(idx))
+	send := make([]*Item, len(idx))
+	updated := make([]bool, len(idx))
+	for to, from := range idx {
+		subs[to], send[to], updated[to] = rb.subs[from], rb.send[from], rb.updated[from]
+	}
+	rb.subs, rb.send, rb.updated = subs, send, updated
 }
 
 // commit stores a ready batch and counts the outcomes.
