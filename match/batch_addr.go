@@ -7,15 +7,25 @@ import (
 	"github.com/dragnet-intel/dragnet"
 )
 
-// addrBatch is how many addresses a stage of LookupAddrs takes at once.
-const addrBatch = 16
+// addrBatch is how many addresses a stage of LookupAddrs takes at once:
+// few, so that the prefetches a stage issues together do not overflow
+// the core's dozen or so buffers for lines in flight (a prefetch that
+// finds none free waits for one).
+const addrBatch = 8
 
 // addrProbeAhead is how many exact table slots from where its probe
 // starts LookupAddrs reads ahead for an address.
 const addrProbeAhead = 3
 
-// addrStages is the depth of LookupAddrs's pipeline.
-const addrStages = 4
+// How many chunks behind the first stage each later stage of
+// LookupAddrs works: the gap between two stages is the time a prefetch
+// the first issues has to complete before the second reads.
+const (
+	lagFilter  = 2
+	lagProbe   = 3
+	lagEmit    = 4
+	addrStages = lagEmit + 1 // chunks in flight
+)
 
 // addrChunk is the state of one chunk of LookupAddrs's addresses, one
 // array per field, so that each stage reads only what it needs.
@@ -66,18 +76,18 @@ func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, 
 	}
 	st := b.addr
 	n := (len(as) + addrBatch - 1) / addrBatch
-	for c := 0; c < n+addrStages-1; c++ {
+	for c := 0; c < n+lagEmit; c++ {
 		if c < n {
 			base := c * addrBatch
 			b.hashAddrs(ix, &st[c%addrStages], as[base:min(len(as), base+addrBatch)], base)
 		}
-		if j := c - 1; j >= 0 && j < n {
+		if j := c - lagFilter; j >= 0 && j < n {
 			b.filterAddrs(ix, &st[j%addrStages])
 		}
-		if j := c - 2; j >= 0 && j < n {
+		if j := c - lagProbe; j >= 0 && j < n {
 			b.probeAddrs(ix, &st[j%addrStages])
 		}
-		if j := c - 3; j >= 0 && j < n {
+		if j := c - lagEmit; j >= 0 && j < n {
 			b.emitAddrs(ix, &st[j%addrStages], access, fn)
 		}
 	}
