@@ -31,7 +31,9 @@
 //
 // AddObjects checks every object before writing anything of it; objects
 // new to the store and alone in their batch are written with multi-row
-// INSERTs, the others one by one.
+// INSERTs in the order of the indexes random ids scatter (bulk.go), the
+// others one by one. Checkpoints run in the background, on a connection
+// of their own (checkpoint.go), so that no commit waits for one.
 package sqlite
 
 import (
