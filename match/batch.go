@@ -28,12 +28,10 @@ type Batch struct {
 	qs   []query
 	// sink keeps the loads that bring data into the cache from being
 	// optimised away; its value means nothing.
-	sink   uint32
-	pol    policy
-	addr   *[addrStages]addrChunk // allocated on first use
-	hash   *[batchSize]hashProbe  // allocated on first use
-	slots  [batchSize]uint32
-	blocks [batchSize]uint32
+	sink uint32
+	pol  policy
+	addr *[addrStages]addrChunk // allocated on first use
+	hash *[batchSize]hashProbe  // allocated on first use
 }
 
 // query is one value of a batch with what its lookup needs parsed once.
