@@ -214,3 +214,30 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkObjectsByID reads the latest versions of 1,000 stored objects
+// by id (match[id]), as the feed pipeline does for each batch, with and
+// without their JSON; it reports CPU time per id.
+func BenchmarkObjectsByID(b *testing.B) {
+	db, ctx := bigStore(b)
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, raw := range []bool{false, true} {
+		b.Run(fmt.Sprintf("raw=%v", raw), func(b *testing.B) {
+			all := make([]string, b.N*1000)
+			for j := range all {
+				n := r.IntN(*benchObjects)
+				all[j] = fmt.Sprintf("indicator--%08x-0000-4000-8000-%012x", n, n) // as indicator(n)
+			}
+			start := cpuTime()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				ids := all[i*1000 : (i+1)*1000]
+				p, err := db.Objects(ctx, dragnet.CommunityCollectionID, dragnet.Filter{IDs: ids, Limit: len(ids)}, raw)
+				if err != nil || len(p.Objects) == 0 {
+					b.Fatal(len(p.Objects), err)
+				}
+			}
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N*1000), "cpu-ns/id")
+		})
+	}
+}
