@@ -66,8 +66,9 @@ const (
 // its chunk: hash the addresses and prefetch their filter lines; test the
 // filter and prefetch the table slots of the few addresses it lets
 // through; probe the slots and prefetch the prefix lists and records of
-// CIDR blocks found; make the hits. A prefetch so has a whole stage of
-// other work to complete behind, and a miss, the common case, costs the
+// CIDR blocks found (and the further slots of probes that go on); make
+// the hits. A prefetch so completes behind the work of other chunks
+// instead of stalling its own, and a miss, the common case, costs the
 // first two stages only.
 func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, fn func(i int, hits []Hit)) {
 	b.pol.set(access)
