@@ -2,6 +2,7 @@ package match
 
 import (
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -247,6 +248,9 @@ func BenchmarkPatternSessionBusy(b *testing.B) {
 	}
 	s := ps.NewSession(&dragnet.Access{Audiences: []int64{1}}, 0)
 	vs := []dragnet.Value{val(dragnet.ValueIPv4, "198.51.100.7"), val(dragnet.ValueDomain, "evil.example")}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	cpu := threadCPU()
 	i := 0
 	for b.Loop() {
 		i++
@@ -254,5 +258,8 @@ func BenchmarkPatternSessionBusy(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	// Events per second of this thread's CPU time: the machine is shared.
+	if el := threadCPU() - cpu; el > 0 {
+		b.ReportMetric(float64(i)/el.Seconds(), "events/cpu-s")
+	}
 }
