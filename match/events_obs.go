@@ -147,8 +147,11 @@ func jsonTime(v jsonValue) (time.Time, bool) {
 // (Zeek's default; milliseconds when the number is too large to be
 // seconds).
 func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true
+	if len(s) >= 20 && s[4] == '-' { // YYYY-MM-DDTHH:MM:SSZ at least
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			return t.UTC(), true
+		}
+		return time.Time{}, false
 	}
 	if sec, frac, ok := strings.Cut(s, "."); ok && len(sec) <= 10 && len(frac) <= 9 && !strings.ContainsAny(s, "eE+-") {
 		// Seconds with a fraction, read exactly.
