@@ -1,9 +1,11 @@
 package match
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -198,6 +200,10 @@ func (m *Matcher) publishPatterns() {
 			es = append(es, *e)
 		}
 	}
+	// In a fixed order, so that the hits of one event come in one order.
+	slices.SortFunc(es, func(a, b PatternEntry) int {
+		return cmp.Or(strings.Compare(a.IndicatorID, b.IndicatorID), cmp.Compare(a.Audience, b.Audience))
+	})
 	delta, _ := CompilePatterns(es, m.opt.Now(), m.skipPattern) // skip: no error
 	m.patterns.Store(&patternView{base: m.patBase, delta: delta, masked: masked, now: m.opt.Now})
 }
