@@ -17,6 +17,10 @@ const addrBatch = 8
 // starts LookupAddrs reads ahead for an address.
 const addrProbeAhead = 3
 
+// addrInputAhead is how many chunks ahead of the first stage LookupAddrs
+// prefetches its input (see prefetchInput).
+const addrInputAhead = 4
+
 // How many chunks behind the first stage each later stage of
 // LookupAddrs works: the gap between two stages is the time a prefetch
 // the first issues has to complete before the second reads.
@@ -78,6 +82,9 @@ func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, 
 	st := b.addr
 	n := (len(as) + addrBatch - 1) / addrBatch
 	for c := 0; c < n+lagEmit; c++ {
+		if ahead := (c + addrInputAhead) * addrBatch; ahead < len(as) {
+			b.prefetchInput(as[ahead:min(len(as), ahead+addrBatch)])
+		}
 		if c < n {
 			base := c * addrBatch
 			b.hashAddrs(ix, &st[c%addrStages], as[base:min(len(as), base+addrBatch)], base)
@@ -92,6 +99,24 @@ func (b *Batch) LookupAddrs(ix *Index, as []netip.Addr, access *dragnet.Access, 
 			b.emitAddrs(ix, &st[j%addrStages], access, fn)
 		}
 	}
+}
+
+// prefetchInput prefetches the lines that hold as. The processor's own
+// prefetching of a sequential read does not keep up while the lookups
+// keep its line buffers busy.
+func (b *Batch) prefetchInput(as []netip.Addr) {
+	const sz = uint64(unsafe.Sizeof(netip.Addr{}))
+	if len(as) == 0 {
+		return
+	}
+	var offs [(addrBatch*sz+63)/64 + 1]uint64
+	no, end := 0, uint64(len(as))*sz
+	for o := uint64(0); o < end && no < len(offs)-1; o += 64 {
+		offs[no] = o
+		no++
+	}
+	offs[no] = end - 1 // the line of the end, where the start is not aligned
+	b.sink += prefetchAt(unsafe.Pointer(unsafe.SliceData(as)), offs[:no+1])
 }
 
 // hashAddrs is the first stage: it hashes the addresses of s and
