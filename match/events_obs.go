@@ -41,6 +41,19 @@ func eventObservation(f Format, text, timeField string, nvs []dragnet.Value, rea
 	return obs
 }
 
+// lineTime returns the time of one line of telemetry in format f, read as
+// eventObservation reads it; zero when the line has none.
+func lineTime(f Format, text, timeField string) time.Time {
+	var z zeekFields
+	switch f {
+	case FormatZeek, FormatJSONL:
+		z.read(text, timeField, false)
+	case FormatCSV:
+		z.ts, _ = parseTime(strings.TrimSpace(text))
+	}
+	return z.ts
+}
+
 // zeekFields are the fields of a Zeek log line (zeek.org, "Log Files")
 // that make its observed objects besides the values: the connection
 // (conn.log and every log with id.*), the DNS answers, the HTTP request,

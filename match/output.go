@@ -18,6 +18,10 @@ type Result struct {
 	Value      string      `json:"value"`
 	Kind       string      `json:"kind"`
 	Indicators []ResultHit `json:"indicators"`
+	// Time is the time of the event the value was read from (its line's
+	// own, as complex patterns read it), when StreamOptions.EventTime
+	// asked for it; zero when the line has none. It is not written out.
+	Time time.Time `json:"-"`
 }
 
 // ResultHit is one indicator of a Result.
@@ -74,6 +78,9 @@ type StreamOptions struct {
 	// of ts, @timestamp, timestamp, time that a line has; a line with
 	// none is timed when read.
 	TimeField string
+	// EventTime sets each Result's Time from its line. A line's values
+	// are then looked up once the whole line is read.
+	EventTime bool
 }
 
 // Stream reads telemetry in format f from r, looks every value up with
@@ -116,6 +123,10 @@ func StreamWith(lk Looker, access *dragnet.Access, r io.Reader, opt StreamOption
 		_, err := bw.Write(buf)
 		return err
 	}
+	// With EventTime, the time of each line whose values await their
+	// lookup (the lookups run only once a line is read whole).
+	var lineTimes []time.Time
+	var curTime time.Time
 	emit := func(line int, v dragnet.Value, hits []Hit) error { return emitResult(NewResult(line, v, hits)) }
 	// Values are looked up in batches so that their memory reads overlap,
 	// except for a Flusher: a client streaming telemetry waits for the
@@ -124,8 +135,14 @@ func StreamWith(lk Looker, access *dragnet.Access, r io.Reader, opt StreamOption
 	var vals []dragnet.Value
 	var lines []int
 	flush := func() error {
-		err := b.Lookup(lk, vals, access, func(i int, hits []Hit) error { return emit(lines[i], vals[i], hits) })
-		vals, lines = vals[:0], lines[:0]
+		err := b.Lookup(lk, vals, access, func(i int, hits []Hit) error {
+			res := NewResult(lines[i], vals[i], hits)
+			if i < len(lineTimes) { // not so for a line cut short by bad input
+				res.Time = lineTimes[i]
+			}
+			return emitResult(res)
+		})
+		vals, lines, lineTimes = vals[:0], lines[:0], lineTimes[:0]
 		return err
 	}
 	// Each line is one event for the complex patterns, if lk can hold
@@ -140,7 +157,9 @@ func StreamWith(lk Looker, access *dragnet.Access, r io.Reader, opt StreamOption
 					return err
 				}
 				for _, h := range phits {
-					if err := emitResult(patternResult(line, h)); err != nil {
+					res := patternResult(line, h)
+					res.Time = curTime
+					if err := emitResult(res); err != nil {
 						return err
 					}
 				}
@@ -148,10 +167,35 @@ func StreamWith(lk Looker, access *dragnet.Access, r io.Reader, opt StreamOption
 			})
 		}
 	}
+	if opt.EventTime {
+		// The line's values are in vals when the sink sees it: they get
+		// its time, and are looked up now if the batch is full or the
+		// client waits for each line.
+		patterns := sink
+		sink = func(line int, text string, lv []dragnet.Value) error {
+			curTime = lineTime(f, text, opt.TimeField)
+			for len(lineTimes) < len(vals) {
+				lineTimes = append(lineTimes, curTime)
+			}
+			if eager || len(vals) >= streamBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			if patterns != nil {
+				return patterns(line, text, lv)
+			}
+			return nil
+		}
+	}
 	var hits []Hit
 	err := scan(r, f, fields, opt.TimeField, func(line int, v dragnet.Value) error {
 		st.Values++
 		lastLine = line
+		if opt.EventTime {
+			vals, lines = append(vals, v), append(lines, line)
+			return nil
+		}
 		if eager {
 			if hits = lk.AppendLookup(hits[:0], v, access); len(hits) > 0 {
 				return emit(line, v, hits)

@@ -85,12 +85,18 @@ func (m *Main) runMatch(ctx context.Context, args []string) error {
 	var onHit func(match.Result) error
 	if *sightings {
 		tally = match.NewSightings()
+		// A sighting is dated by the log: the time of the line a value
+		// was read from, or, for a line without one, when it was read.
 		onHit = func(r match.Result) error {
-			tally.Add(r, time.Now())
+			t := r.Time
+			if t.IsZero() {
+				t = time.Now()
+			}
+			tally.Add(r, t)
 			return nil
 		}
 	}
-	stats, err := match.StreamWith(mt, acc, m.Stdin, match.StreamOptions{Format: f, Fields: splitList(*fields), TimeField: *timeField}, m.Stdout, onHit)
+	stats, err := match.StreamWith(mt, acc, m.Stdin, match.StreamOptions{Format: f, Fields: splitList(*fields), TimeField: *timeField, EventTime: *sightings}, m.Stdout, onHit)
 	if err != nil {
 		return err
 	}

@@ -66,13 +66,31 @@ func TestMatchCommand(t *testing.T) {
 	if err != nil || !strings.Contains(out, `"line":1`) {
 		t.Errorf("A: %q %v", out, err)
 	}
-	// Zeek logs, and sightings recorded twice into one sighting.
-	zeek := `{"ts":1.0,"uid":"C1","id.orig_h":"10.0.0.2","id.resp_h":"198.51.100.7","proto":"tcp"}` + "\n"
-	for i := 0; i < 2; i++ {
+	// Zeek logs, and sightings recorded twice into one sighting, dated by
+	// the logs' ts (the second log is older than the first).
+	for _, ts := range []string{"1700000100.25", "1600000000"} {
+		zeek := `{"ts":` + ts + `,"uid":"C1","id.orig_h":"10.0.0.2","id.resp_h":"198.51.100.7","proto":"tcp"}` + "\n"
 		out, err = runIn(t, zeek, "match", "--data", dir, "--org", "B", "--format", "zeek", "--sightings")
 		if err != nil || !strings.Contains(out, "198.51.100.7") {
 			t.Fatalf("zeek: %q %v", out, err)
 		}
+	}
+	out, err = runIn(t, "", "export", "--data", dir, "--org", "B", "--format", "stix", "--type", "sighting")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb struct {
+		Objects []struct {
+			Count     int    `json:"count"`
+			FirstSeen string `json:"first_seen"`
+			LastSeen  string `json:"last_seen"`
+		} `json:"objects"`
+	}
+	if err := json.Unmarshal([]byte(out), &sb); err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if len(sb.Objects) != 1 || sb.Objects[0].Count != 2 || sb.Objects[0].FirstSeen != "2020-09-13T12:26:40.000Z" || sb.Objects[0].LastSeen != "2023-11-14T22:15:00.250Z" {
+		t.Errorf("sightings: %s", out)
 	}
 	for _, bad := range [][]string{
 		{"match", "--data", dir},
