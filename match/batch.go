@@ -32,6 +32,14 @@ type Batch struct {
 	pol  policy
 	addr *[addrStages]addrChunk // allocated on first use
 	hash *[batchSize]hashProbe  // allocated on first use
+
+	// The IPv4 addresses of a Lookup, looked up ahead of the rest through
+	// LookupAddrs (addrRun): as are the addresses, aidx their queries,
+	// and the hits of query i are ahits[aspan[i][0]:aspan[i][1]].
+	as    []netip.Addr
+	aidx  []int32
+	aspan [][2]int32
+	ahits []Hit
 }
 
 // query is one value of a batch with what its lookup needs parsed once.
@@ -46,8 +54,7 @@ type query struct {
 }
 
 const (
-	qIPv4 = 1 + iota
-	qMD5
+	qMD5 = 1 + iota
 	qSHA1
 	qSHA256
 	qSHA512
@@ -75,35 +82,78 @@ func (b *Batch) Lookup(lk Looker, vs []dragnet.Value, access *dragnet.Access, fn
 		}
 		return nil
 	}
-	for base := 0; base < len(vs); base += batchSize {
-		chunk := vs[base:min(len(vs), base+batchSize)]
-		b.qs = b.qs[:0]
-		for _, v := range chunk {
-			q := query{v: v}
-			if v.Kind == dragnet.ValueIPv4 || v.Kind == dragnet.ValueIPv6 {
-				q.a, _ = netip.ParseAddr(v.Value)
-			}
-			b.qs = append(b.qs, q)
+	b.qs = b.qs[:0]
+	for _, v := range vs {
+		q := query{v: v}
+		if v.Kind == dragnet.ValueIPv4 || v.Kind == dragnet.ValueIPv6 {
+			q.a, _ = netip.ParseAddr(v.Value)
 		}
-		err := bl.lookupBatch(b, b.qs, access, func(i int, hits []Hit) error { return fn(base+i, hits) })
-		if err != nil {
-			return err
+		b.qs = append(b.qs, q)
+	}
+	return bl.lookupBatch(b, b.qs, access, fn)
+}
+
+// lookupBatch looks up the IPv4 addresses of qs through the LookupAddrs
+// pipeline first, then the other values batchSize at a time.
+func (ix *Index) lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
+	b.addrRun(ix, qs, access)
+	for base := 0; base < len(qs); base += batchSize {
+		chunk := qs[base:min(len(qs), base+batchSize)]
+		b.sink += ix.prefetch(chunk)
+		for i := range chunk {
+			var hits []Hit
+			if chunk[i].isAddr4() {
+				hits = b.addrHits(base + i)
+			} else {
+				b.hits = ix.appendQuery(b.hits[:0], &chunk[i], access)
+				hits = b.hits
+			}
+			if len(hits) > 0 {
+				if err := fn(base+i, hits); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-func (ix *Index) lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
-	b.sink += ix.prefetch(qs)
+// isAddr4 reports whether q is looked up by addrRun: an IPv4 address
+// (IPv4-mapped IPv6 included).
+func (q *query) isAddr4() bool {
+	return q.a.IsValid() && q.a.Unmap().Is4()
+}
+
+// addrRun looks up the IPv4 addresses among qs in ix through
+// LookupAddrs, whose stages overlap the memory reads of many addresses
+// far better than one pass per batch does, and keeps their hits for
+// addrHits.
+func (b *Batch) addrRun(ix *Index, qs []query, access *dragnet.Access) {
+	b.as, b.aidx, b.ahits = b.as[:0], b.aidx[:0], b.ahits[:0]
+	if cap(b.aspan) < len(qs) {
+		b.aspan = make([][2]int32, len(qs))
+	}
+	b.aspan = b.aspan[:len(qs)]
 	for i := range qs {
-		b.hits = ix.appendQuery(b.hits[:0], &qs[i], access)
-		if len(b.hits) > 0 {
-			if err := fn(i, b.hits); err != nil {
-				return err
-			}
+		b.aspan[i] = [2]int32{}
+		if qs[i].isAddr4() {
+			b.as, b.aidx = append(b.as, qs[i].a), append(b.aidx, int32(i))
 		}
 	}
-	return nil
+	if len(b.as) == 0 {
+		return
+	}
+	b.LookupAddrs(ix, b.as, access, func(j int, hits []Hit) {
+		start := len(b.ahits)
+		b.ahits = append(b.ahits, hits...)
+		b.aspan[b.aidx[j]] = [2]int32{int32(start), int32(len(b.ahits))}
+	})
+}
+
+// addrHits returns the hits addrRun found for query i.
+func (b *Batch) addrHits(i int) []Hit {
+	sp := b.aspan[i]
+	return b.ahits[sp[0]:sp[1]:sp[1]]
 }
 
 // appendQuery appends the hits of q, as AppendLookup does for q.v.
@@ -128,14 +178,8 @@ func (ix *Index) prefetch(qs []query) uint32 {
 		q.t = 0
 		switch q.v.Kind {
 		case dragnet.ValueIPv4, dragnet.ValueIPv6:
-			a := q.a.Unmap()
-			if a.Is4() {
-				if len(ix.ip4f.words) > 0 {
-					q.t = qIPv4
-					q.bh, q.h = ip4Hashes(ip4Key(a))
-					sink += uint32(ix.ip4f.words[ix.ip4f.line(q.bh)])
-				}
-			} else if a.Is6() && len(ix.ipv6.filter.blocks) > 0 {
+			// IPv4 addresses are addrRun's.
+			if a := q.a.Unmap(); a.Is6() && len(ix.ipv6.filter.blocks) > 0 {
 				sink += ix.ipv6.filter.block(hash128(ip6Key(a)))[0]
 			}
 		case dragnet.ValueDomain:
@@ -177,10 +221,6 @@ func (ix *Index) prefetch(qs []query) uint32 {
 	}
 	for i := range qs {
 		switch q := &qs[i]; q.t {
-		case qIPv4:
-			if exact, _ := ix.ip4f.has2(q.bh, q.h); exact {
-				sink += touchSlots(&ix.ipv4, q.h)
-			}
 		case qMD5:
 			sink += touchSlots(&ix.md5, q.h)
 		case qSHA1:

@@ -162,3 +162,35 @@ func BenchmarkIPv4Stream(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkIPv4Values times the same streams as BenchmarkIPv4Stream
+// through Batch.Lookup, the path dragnet match and the match API take:
+// values as text, parsed, 256 to a call as Stream makes them.
+func BenchmarkIPv4Values(b *testing.B) {
+	g, ix := benchIndex(b)
+	acc := benchAccess(benchAudiences)
+	base := ipv4Base(g)
+	for _, mix := range []struct {
+		name     string
+		permille int
+	}{{"miss", 1}, {"hit", 500}} {
+		qs := ipv4Stream(g, ix, acc, base, 1<<20, mix.permille)
+		vs := make([]dragnet.Value, len(qs))
+		for i, a := range qs {
+			vs[i] = dragnet.Value{Kind: dragnet.ValueIPv4, Value: a.String()}
+		}
+		b.Run(mix.name, func(b *testing.B) {
+			var bt Batch
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			const chunk = streamBatch
+			n := 0
+			cpu := threadCPU()
+			for i := 0; b.Loop(); i++ {
+				j := i % (len(vs) / chunk) * chunk
+				bt.Lookup(ix, vs[j:j+chunk], acc, func(int, []Hit) error { n++; return nil })
+			}
+			b.ReportMetric(float64((threadCPU()-cpu).Nanoseconds())/float64(b.N*chunk), "cpu-ns/value")
+		})
+	}
+}

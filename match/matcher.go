@@ -325,14 +325,24 @@ func (vw *view) unmask(dst []Hit, n int) []Hit {
 // ahead for the whole batch; the delta is small enough to stay cached.
 func (m *Matcher) lookupBatch(b *Batch, qs []query, access *dragnet.Access, fn func(i int, hits []Hit) error) error {
 	vw := m.view.Load()
-	b.sink += vw.base.prefetch(qs)
-	for i := range qs {
-		hits := vw.unmask(vw.base.appendQuery(b.hits[:0], &qs[i], access), 0)
-		hits = vw.delta.appendQuery(hits, &qs[i], access)
-		b.hits = hits
-		if len(hits) > 0 {
-			if err := fn(i, hits); err != nil {
-				return err
+	b.addrRun(vw.base, qs, access)
+	for base := 0; base < len(qs); base += batchSize {
+		chunk := qs[base:min(len(qs), base+batchSize)]
+		b.sink += vw.base.prefetch(chunk)
+		for i := range chunk {
+			q := &chunk[i]
+			var hits []Hit
+			if q.isAddr4() {
+				hits = append(b.hits[:0], b.addrHits(base+i)...)
+			} else {
+				hits = vw.base.appendQuery(b.hits[:0], q, access)
+			}
+			hits = vw.delta.appendQuery(vw.unmask(hits, 0), q, access)
+			b.hits = hits
+			if len(hits) > 0 {
+				if err := fn(base+i, hits); err != nil {
+					return err
+				}
 			}
 		}
 	}
