@@ -78,14 +78,14 @@ func (c *compiler) add(e Entry) error {
 	r := rec{aud: uint32(e.Audience), tlp: uint8(e.TLP), conf: uint8(e.Confidence)}
 	r.from, _ = unixOrZero(e.ValidFrom)
 	r.until, _ = unixOrZero(e.ValidUntil)
-	if len(c.uuids) >= math.MaxUint32 || len(c.idSpans) >= math.MaxUint32 {
-		return dragnet.Errorf(dragnet.EINVALID, "more than %d indicator values", math.MaxUint32)
+	if uint64(len(c.uuids)) >= math.MaxUint32 || uint64(len(c.idSpans)) >= math.MaxUint32 {
+		return dragnet.Errorf(dragnet.EINVALID, "more than %d indicator values", uint64(math.MaxUint32))
 	}
 	if u, ok := parseIndicatorUUID(e.IndicatorID); ok {
 		r.id = uint32(len(c.uuids))
 		c.uuids = append(c.uuids, u)
 	} else {
-		if e.IndicatorID == "" || len(e.IndicatorID) > math.MaxUint16 || len(c.ids) > 1<<40 {
+		if e.IndicatorID == "" || len(e.IndicatorID) > math.MaxUint16 || uint64(len(c.ids)) > 1<<40 {
 			return dragnet.Errorf(dragnet.EINVALID, "indicator id %q is empty or too long", e.IndicatorID)
 		}
 		c.idSpans = append(c.idSpans, uint64(len(c.ids))<<16|uint64(len(e.IndicatorID)))
