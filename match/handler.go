@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ const MaxBatchBytes = 32 << 20
 //	                            holding each event's time (StreamOptions);
 //	                            the answer is
 //	                            {"results":[Result…],"stats":Stats}.
+//	                            A JSON Content-Type without ?format= is
+//	                            refused: the body is telemetry, not a
+//	                            request document.
 //	POST /api/v1/match/stream   the same input read as it arrives (NDJSON or
 //	                            lines), answered as NDJSON, one Result per
 //	                            line, flushed as each is found.
@@ -62,6 +66,10 @@ func (h *handler) request(r *http.Request) (*dragnet.Access, StreamOptions, erro
 		if opt.Format, err = ParseFormat(s); err != nil {
 			return nil, opt, err
 		}
+	} else if jsonBody(r) {
+		// Read as plain values, a JSON body would find none and answer
+		// with no hits, as if nothing matched.
+		return nil, opt, dragnet.Errorf(dragnet.EINVALID, "the body is %s but no ?format= is given: the body is telemetry, not a request document; send JSON lines with ?format=jsonl&fields=NAME,… (or ?format=zeek), or values one per line", r.Header.Get("Content-Type"))
 	}
 	for _, s := range strings.Split(r.URL.Query().Get("fields"), ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -70,6 +78,19 @@ func (h *handler) request(r *http.Request) (*dragnet.Access, StreamOptions, erro
 	}
 	acc, err := h.store.Access(r.Context())
 	return acc, opt, err
+}
+
+// jsonBody reports whether the request says its body is JSON.
+func jsonBody(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil {
+		return false
+	}
+	switch mt {
+	case "application/json", "application/x-ndjson", "application/jsonl", "application/json-seq":
+		return true
+	}
+	return false
 }
 
 func (h *handler) audit(r *http.Request, st Stats, err error) {

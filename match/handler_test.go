@@ -80,6 +80,30 @@ func TestHandler(t *testing.T) {
 	if resp := post("/api/v1/match?format=xml", "x", true); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("bad format: %d", resp.StatusCode)
 	}
+	// A JSON body without ?format= is refused, not read as plain values
+	// that find nothing; with ?format=jsonl it is telemetry.
+	for _, tc := range []struct {
+		path, ctype string
+		code        int
+	}{
+		{"/api/v1/match", "application/json", http.StatusBadRequest},
+		{"/api/v1/match/stream", "application/x-ndjson; charset=utf-8", http.StatusBadRequest},
+		{"/api/v1/match?format=jsonl&fields=src", "application/json", http.StatusOK},
+		{"/api/v1/match", "text/plain", http.StatusOK},
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+tc.path, strings.NewReader(`{"src":"198.51.100.1"}`))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", tc.ctype)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.code || tc.code != 200 && !strings.Contains(string(b), "?format=jsonl") {
+			t.Errorf("%s as %s: %d %s", tc.path, tc.ctype, resp.StatusCode, b)
+		}
+	}
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/match", nil)
 	req.Header.Set("Authorization", "Bearer "+secret)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode == 200 {
