@@ -10,7 +10,6 @@ import (
 	"github.com/dragnet-intel/dragnet/graph"
 	"github.com/dragnet-intel/dragnet/postgres"
 	"github.com/dragnet-intel/dragnet/postgres/pgtest"
-	"github.com/dragnet-intel/dragnet/sqlite"
 )
 
 func TestSentMemory(t *testing.T) {
@@ -118,12 +117,7 @@ func (x *crossWorld) poll() []string {
 // cross-border alerts it sent stays within its bound, that what it holds
 // is not sent again, and that a forgotten key at worst repeats an alert.
 func TestWatcherCrossBorderMemory(t *testing.T) {
-	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	testCrossBorderMemory(t, db)
+	testCrossBorderMemory(t, openSQLite(t))
 }
 
 func TestWatcherCrossBorderMemoryPostgres(t *testing.T) {
@@ -172,12 +166,7 @@ func testCrossBorderMemory(t *testing.T, db interface {
 // TestWatcherCrossBorderUnbuilt checks that cross-border alerts do not
 // wait for the graph's first build: the watcher's Sync builds it.
 func TestWatcherCrossBorderUnbuilt(t *testing.T) {
-	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	testCrossBorderUnbuilt(t, db)
+	testCrossBorderUnbuilt(t, openSQLite(t))
 }
 
 func TestWatcherCrossBorderUnbuiltPostgres(t *testing.T) {

@@ -46,16 +46,23 @@ func id(typ string, n int) string { return fmt.Sprintf("%s--00000000-0000-4000-8
 // publications (cross-border aside), and never what the organisation may
 // not see.
 func TestWatcherKinds(t *testing.T) {
-	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	testWatcherKinds(t, db)
+	testWatcherKinds(t, openSQLite(t))
 }
 
 func TestWatcherKindsPostgres(t *testing.T) {
 	testWatcherKinds(t, pgtest.Open(t, postgres.Options{}))
+}
+
+// openSQLite opens a SQLite store in a fresh directory, closed when the
+// test ends.
+func openSQLite(t *testing.T) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), t.TempDir(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 type watchedStore interface {
