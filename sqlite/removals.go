@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -58,26 +57,13 @@ func (db *DB) RemovalsAfter(ctx context.Context, cursor int64, limit int) ([]*dr
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE oid = ?`, r.oid).Scan(&rm.ObjectID); err != nil {
 			return nil, cursor, fmt.Errorf("reading removals: %w", err)
 		}
-		o := &dragnet.StoredObject{}
-		var vns, da int64
-		var tlp int
-		var raw []byte
-		err := tx.QueryRowContext(ctx, `SELECT o.id, o.type, v.spec_version, s.version_ns, v.revoked, s.date_added, s.audience, s.tlp, s.org_id, v.raw
-			FROM submissions s
-			JOIN versions v ON v.vid = s.vid
-			JOIN objects o ON o.oid = s.oid
-			WHERE s.oid = ? AND s.audience = ? AND s.latest = 1`, r.oid, r.aud).
-			Scan(&o.ID, &o.Type, &o.SpecVersion, &vns, &o.Revoked, &da, &o.AudienceID, &tlp, &o.Submitter, &raw)
+		o, err := scanCurrent(tx.QueryRowContext(ctx, selectCurrent+`
+			WHERE s.oid = ? AND s.audience = ? AND s.latest = 1`, r.oid, r.aud).Scan)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
 			return nil, cursor, fmt.Errorf("reading removals: %w", err)
 		default:
-			o.TLP, o.DateAdded, o.Raw = dragnet.TLP(tlp), fromMicros(da), json.RawMessage(raw)
-			o.Version = fromNanos(vns)
-			if vns == 0 {
-				o.Version = o.DateAdded
-			}
 			rm.Current = o
 		}
 		out = append(out, rm)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/dragnet-intel/dragnet"
@@ -33,10 +32,7 @@ func (db *DB) ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*dra
 		return nil, cursor, fmt.Errorf("reading new objects: %w", err)
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.type, v.spec_version, s.version_ns, v.revoked, s.date_added, s.audience, s.tlp, s.org_id, v.raw
-		FROM submissions s
-		JOIN versions v ON v.vid = s.vid
-		JOIN objects o ON o.oid = s.oid
+	rows, err := tx.QueryContext(ctx, selectCurrent+`
 		WHERE s.date_added > ? AND s.latest = 1
 		ORDER BY s.date_added LIMIT ?`, cursor, limit)
 	if err != nil {
@@ -45,20 +41,12 @@ func (db *DB) ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*dra
 	defer rows.Close()
 	var out []*dragnet.StoredObject
 	for rows.Next() {
-		o := &dragnet.StoredObject{}
-		var vns, da int64
-		var tlp int
-		var raw []byte
-		if err := rows.Scan(&o.ID, &o.Type, &o.SpecVersion, &vns, &o.Revoked, &da, &o.AudienceID, &tlp, &o.Submitter, &raw); err != nil {
+		o, err := scanCurrent(rows.Scan)
+		if err != nil {
 			return nil, cursor, fmt.Errorf("reading new objects: %w", err)
 		}
-		o.TLP, o.DateAdded, o.Raw = dragnet.TLP(tlp), fromMicros(da), json.RawMessage(raw)
-		o.Version = fromNanos(vns)
-		if vns == 0 {
-			o.Version = o.DateAdded
-		}
 		out = append(out, o)
-		cursor = da
+		cursor = micros(o.DateAdded)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, cursor, fmt.Errorf("reading new objects: %w", err)
