@@ -33,32 +33,32 @@ func (db *DB) RemovalsAfter(ctx context.Context, cursor int64, limit int) ([]*dr
 	if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'date_added'`).Scan(&head); err != nil {
 		return nil, cursor, fmt.Errorf("reading the date_added counter: %w", err)
 	}
-	type removal struct{ seq, oid, aud int64 }
-	var rs []removal
-	rows, err := tx.QueryContext(ctx, `SELECT seq, oid, audience FROM removals WHERE seq > ? ORDER BY seq LIMIT ?`, cursor, limit)
+	// The objects join is a LEFT one so that a removal whose object row is
+	// missing still fails the scan (NULL id) rather than vanishing.
+	out := []*dragnet.Removal{}
+	var oids []int64
+	rows, err := tx.QueryContext(ctx, `SELECT r.seq, r.oid, r.audience, o.id FROM removals r
+		LEFT JOIN objects o ON o.oid = r.oid
+		WHERE r.seq > ? ORDER BY r.seq LIMIT ?`, cursor, limit)
 	if err != nil {
 		return nil, cursor, fmt.Errorf("reading removals: %w", err)
 	}
 	for rows.Next() {
-		var r removal
-		if err := rows.Scan(&r.seq, &r.oid, &r.aud); err != nil {
+		rm := &dragnet.Removal{}
+		var oid int64
+		if err := rows.Scan(&rm.Seq, &oid, &rm.AudienceID, &rm.ObjectID); err != nil {
 			rows.Close()
 			return nil, cursor, fmt.Errorf("reading removals: %w", err)
 		}
-		rs = append(rs, r)
+		out, oids = append(out, rm), append(oids, oid)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, cursor, fmt.Errorf("reading removals: %w", err)
 	}
-	out := make([]*dragnet.Removal, 0, len(rs))
-	for _, r := range rs {
-		rm := &dragnet.Removal{Seq: r.seq, AudienceID: r.aud}
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE oid = ?`, r.oid).Scan(&rm.ObjectID); err != nil {
-			return nil, cursor, fmt.Errorf("reading removals: %w", err)
-		}
+	for i, rm := range out {
 		o, err := scanCurrent(tx.QueryRowContext(ctx, selectCurrent+`
-			WHERE s.oid = ? AND s.audience = ? AND s.latest = 1`, r.oid, r.aud).Scan)
+			WHERE s.oid = ? AND s.audience = ? AND s.latest = 1`, oids[i], rm.AudienceID).Scan)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
@@ -66,7 +66,6 @@ func (db *DB) RemovalsAfter(ctx context.Context, cursor int64, limit int) ([]*dr
 		default:
 			rm.Current = o
 		}
-		out = append(out, rm)
 	}
 	next := max(cursor, head)
 	if len(out) == limit {
