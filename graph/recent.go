@@ -286,10 +286,8 @@ func (g *Graph) sightingsRecent(v *view, a *dragnet.Access, r *recent, c *Correl
 			sid := g.ID(h.to)
 			x := get(sid)
 			x.typ = typ
-			for _, aud := range g.setAud[g.setStart[h.aset]:g.setStart[h.aset+1]] {
-				if v.aud[aud] && !r.replaced(sid, g.audiences[aud]) {
-					x.seen = true
-				}
+			if g.liveIn(v, r, sid, h.aset) {
+				x.seen = true
 			}
 		}
 	}
