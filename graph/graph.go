@@ -139,14 +139,20 @@ func (g *Graph) locateValue(n NodeID) (Location, bool) {
 		return Location{}, false
 	}
 	k := dragnet.ValueKind(g.strs[g.typ[n]])
-	if k != dragnet.ValueIPv4 && k != dragnet.ValueIPv6 {
+	return locateAddr(g.locate, k, g.ID(n)[len(k)+1:])
+}
+
+// locateAddr returns where the value val of kind k is, when locate is set
+// and it is an address.
+func locateAddr(locate func(netip.Addr) (Location, bool), k dragnet.ValueKind, val string) (Location, bool) {
+	if locate == nil || (k != dragnet.ValueIPv4 && k != dragnet.ValueIPv6) {
 		return Location{}, false
 	}
-	a, err := netip.ParseAddr(g.ID(n)[len(k)+1:])
+	a, err := netip.ParseAddr(val)
 	if err != nil {
 		return Location{}, false
 	}
-	return g.locate(a)
+	return locate(a)
 }
 
 type hashNode struct {

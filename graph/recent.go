@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"net/netip"
 	"slices"
 	"strings"
 
@@ -158,11 +157,9 @@ func (g *Graph) correlateRecent(a *dragnet.Access, key string, r *recent, opts *
 	if n == None && opts.Popular != nil {
 		c.Popular = opts.Popular(dragnet.Value{Kind: dragnet.ValueKind(kind), Value: val})
 	}
-	if n == None && opts.Locate != nil && (kind == string(dragnet.ValueIPv4) || kind == string(dragnet.ValueIPv6)) {
-		if ip, err := netip.ParseAddr(val); err == nil {
-			if loc, ok := opts.Locate(ip); ok {
-				c.Location = &loc
-			}
+	if n == None {
+		if loc, ok := locateAddr(opts.Locate, dragnet.ValueKind(kind), val); ok {
+			c.Location = &loc
 		}
 	}
 	reports := map[int64]*OrgReport{}
