@@ -2,6 +2,7 @@ package feed
 
 import (
 	"errors"
+	"slices"
 	"sort"
 )
 
@@ -57,11 +58,7 @@ func compareState(prev *feedState, ps *PullState, seen map[string]string) (next 
 				gone = append(gone, id)
 			}
 		}
-		all := make(map[string]bool, len(seen))
-		for id := range seen {
-			all[id] = true
-		}
-		next.IDs = keys(all)
+		next.IDs = keys(seen)
 	}
 	sort.Strings(gone)
 	sort.Strings(objs)
@@ -114,7 +111,7 @@ func compareParts(prev *feedState, ps *PullState, seen map[string]string, next *
 			live[id] = true
 		}
 		sort.Strings(ids)
-		next.Parts[part] = dedupe(ids)
+		next.Parts[part] = slices.Compact(ids)
 	}
 	done := map[string]bool{}
 	for _, id := range candidates {
@@ -151,22 +148,13 @@ func (st *feedState) fingerprints(prev *feedState, seen map[string]string, fps m
 	}
 }
 
-func keys(m map[string]bool) []string {
+// keys returns the keys of m, sorted (an empty slice, not nil, when m is
+// empty).
+func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
-}
-
-// dedupe removes repeats from a sorted slice.
-func dedupe(xs []string) []string {
-	out := xs[:0]
-	for i, x := range xs {
-		if i == 0 || x != xs[i-1] {
-			out = append(out, x)
-		}
-	}
 	return out
 }
