@@ -274,22 +274,17 @@ func mispFeed(ctx context.Context, p *feed.Pipeline, b *feed.Builder, manifest s
 		if got != nil {
 			sum.Add(got)
 		}
+		// An event not read as a whole: what it said before stays, and it
+		// is read again next time.
 		var ie *feed.InputError
-		if errors.As(err, &ie) {
-			// Not read as a whole: what it said before stays, and it is
-			// read again next time.
-			if o.Parts != nil {
-				o.Parts.FailPart(uuid)
-			}
-			if err := inputError(sum, loc, err); err != nil {
-				return err
-			}
-			continue
+		failed := errors.As(err, &ie)
+		if failed && o.Parts != nil {
+			o.Parts.FailPart(uuid)
 		}
 		if err := inputError(sum, loc, err); err != nil {
 			return err
 		}
-		if o.Known != nil {
+		if !failed && o.Known != nil {
 			o.Known[uuid] = ts
 		}
 	}
