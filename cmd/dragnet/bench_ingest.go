@@ -8,7 +8,6 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"runtime/pprof"
-	"syscall"
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
@@ -55,13 +54,7 @@ type ingestBenchPart struct {
 }
 
 // cpuSeconds returns the process's user and system CPU time so far.
-func cpuSeconds() float64 {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
-}
+func cpuSeconds() float64 { return cpuTime().Seconds() }
 
 // ingestBenchOptions are the settings of one bench ingest run.
 type ingestBenchOptions struct {
