@@ -93,11 +93,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		if err := matcher.Load(dragnet.SystemContext(ctx)); err != nil {
 			return fmt.Errorf("loading the matcher: %w", err)
 		}
-		var wake <-chan dragnet.Change
-		if n, ok := st.(dragnet.ChangeNotifier); ok {
-			wake = n.Changes(ctx)
-		}
-		go matcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
+		go matcher.Run(dragnet.SystemContext(ctx), time.Second, changes(ctx, st))
 		mux.Handle("/api/v1/match", match.NewHandler(matcher, st, a, m.Logger))
 		mux.Handle("/api/v1/match/", match.NewHandler(matcher, st, a, m.Logger))
 	}
@@ -132,11 +128,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 			if err := pub.Start(dragnet.SystemContext(ctx)); err != nil {
 				return fmt.Errorf("starting enrichment: %w", err)
 			}
-			var wake <-chan dragnet.Change
-			if n, ok := st.(dragnet.ChangeNotifier); ok {
-				wake = n.Changes(ctx)
-			}
-			go pub.Run(dragnet.SystemContext(ctx), time.Second, wake)
+			go pub.Run(dragnet.SystemContext(ctx), time.Second, changes(ctx, st))
 		}
 	}
 
@@ -148,11 +140,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		go live.Run(dragnet.SystemContext(ctx), *graphEvery)
 		// Correlation takes in new submissions as they are committed,
 		// without waiting for the next rebuild.
-		var wake <-chan dragnet.Change
-		if n, ok := st.(dragnet.ChangeNotifier); ok {
-			wake = n.Changes(ctx)
-		}
-		go live.Follow(dragnet.SystemContext(ctx), time.Second, wake)
+		go live.Follow(dragnet.SystemContext(ctx), time.Second, changes(ctx, st))
 		gh := web.Authed(a, m.Logger, graph.NewHandler(live.Graph, st.Access, m.Logger).WithCorrelate(live.Correlate).ServeHTTP)
 		for _, p := range []string{"/api/v1/graph/", "/api/v1/correlate", "/api/v1/correlate/"} {
 			mux.Handle(p, gh)
@@ -174,11 +162,7 @@ func (m *Main) runServe(ctx context.Context, args []string) error {
 		if err := watcher.Start(dragnet.SystemContext(ctx)); err != nil {
 			return fmt.Errorf("starting alerts: %w", err)
 		}
-		var wake <-chan dragnet.Change
-		if n, ok := st.(dragnet.ChangeNotifier); ok {
-			wake = n.Changes(ctx)
-		}
-		go watcher.Run(dragnet.SystemContext(ctx), time.Second, wake)
+		go watcher.Run(dragnet.SystemContext(ctx), time.Second, changes(ctx, st))
 		mux.Handle("/api/v1/alerts/", web.Authed(a, m.Logger, alert.NewHandler(src, hub, watcher.Reload, m.Logger).ServeHTTP))
 	}
 
@@ -254,4 +238,14 @@ func (m *Main) loadWarninglists(dir, data string) (*warninglist.Set, error) {
 		return nil, dragnet.Errorf(dragnet.EINVALID, "--warninglists: %v", err)
 	}
 	return set, nil
+}
+
+// changes subscribes to the store's change notices where it sends them
+// (each caller gets a channel of its own); nil otherwise, and the caller
+// then polls only.
+func changes(ctx context.Context, st dragnet.Store) <-chan dragnet.Change {
+	if n, ok := st.(dragnet.ChangeNotifier); ok {
+		return n.Changes(ctx)
+	}
+	return nil
 }
