@@ -186,14 +186,11 @@ func (w *Watcher) Run(ctx context.Context, every time.Duration, wake <-chan drag
 // principal.
 func (w *Watcher) Poll(ctx context.Context) ([]Event, error) {
 	w.mu.Lock()
-	started, cursor := w.started, w.cursor
+	started, cursor, idle := w.started, w.cursor, len(w.subs) == 0
 	w.mu.Unlock()
 	if !started {
 		return nil, dragnet.Errorf(dragnet.EINVALID, "the watcher has not been started")
 	}
-	w.mu.Lock()
-	idle := len(w.subs) == 0
-	w.mu.Unlock()
 	if idle {
 		// Nobody listens: skip what was published instead of reading it.
 		_, head, err := w.src.ObjectsAfter(ctx, -1, 0)
