@@ -14,7 +14,6 @@ import (
 	"github.com/dragnet-intel/dragnet/postgres"
 	"github.com/dragnet-intel/dragnet/postgres/pgtest"
 	"github.com/dragnet-intel/dragnet/sqlite"
-	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // liveStore is what a Live graph follows.
@@ -80,15 +79,7 @@ func sightingSub(t *testing.T, o *worldObj, modified string, red bool) *dragnet.
 	t.Helper()
 	m := map[string]any{"type": "sighting", "spec_version": "2.1", "id": o.id(), "created": "2026-01-01T00:00:00.000Z", "modified": modified,
 		"sighting_of_ref": indicatorID(o.of), "first_seen": "2026-03-01T00:00:00Z", "count": 2}
-	if red {
-		m["object_marking_refs"] = []string{dragnet.TLP2Red}
-	}
-	raw, _ := json.Marshal(m)
-	so, err := stix.Decode(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &dragnet.Submission{Object: so}
+	return submission(t, m, red)
 }
 
 func (w *world) octx(i int, role dragnet.Role) context.Context {

@@ -14,9 +14,16 @@ import (
 
 func indicatorSub(t *testing.T, n int, modified, ip string, red bool) *dragnet.Submission {
 	t.Helper()
-	m := map[string]any{"type": "indicator", "spec_version": "2.1", "id": fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n),
+	m := map[string]any{"type": "indicator", "spec_version": "2.1", "id": indicatorID(n),
 		"created": "2026-01-01T00:00:00.000Z", "modified": modified, "pattern": "[ipv4-addr:value = '" + ip + "']",
 		"pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
+	return submission(t, m, red, dragnet.Value{Kind: dragnet.ValueIPv4, Value: ip})
+}
+
+// submission is the object m as a submission carrying vals, marked
+// TLP:RED when red.
+func submission(t *testing.T, m map[string]any, red bool, vals ...dragnet.Value) *dragnet.Submission {
+	t.Helper()
 	if red {
 		m["object_marking_refs"] = []string{dragnet.TLP2Red}
 	}
@@ -25,7 +32,7 @@ func indicatorSub(t *testing.T, n int, modified, ip string, red bool) *dragnet.S
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &dragnet.Submission{Object: o, Values: []dragnet.Value{{Kind: dragnet.ValueIPv4, Value: ip}}}
+	return &dragnet.Submission{Object: o, Values: vals}
 }
 
 // TestLiveIncremental checks that correlation sees what was published
@@ -119,7 +126,7 @@ func TestLiveIncremental(t *testing.T) {
 	// A rebuild answers exactly as the incremental index did.
 	keys := []string{"198.51.100.7", "203.0.113.9", "192.0.2.1"}
 	for n := 1; n <= 3; n++ {
-		keys = append(keys, fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", n))
+		keys = append(keys, indicatorID(n))
 	}
 	answers := func() string {
 		var out string
