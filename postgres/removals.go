@@ -49,22 +49,15 @@ func (db *DB) RemovalsAfter(ctx context.Context, cursor int64, limit int) ([]*dr
 			return err
 		}
 		for _, r := range out {
-			var o dragnet.StoredObject
-			var date, ver int64
-			var tlp int16
-			err := tx.QueryRow(ctx, `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
-					s.audience_id, s.tlp, s.submitter, v.raw
-				FROM submissions s JOIN versions v ON v.vid = s.vid
-				WHERE s.obj_id = $1 AND s.audience_id = $2 AND s.latest`, r.ObjectID, r.AudienceID).
-				Scan(&date, &o.ID, &o.Type, &o.SpecVersion, &ver, &o.Revoked, &o.AudienceID, &tlp, &o.Submitter, &o.Raw)
+			o, err := scanCurrent(tx.QueryRow(ctx, selectCurrent+`
+				WHERE s.obj_id = $1 AND s.audience_id = $2 AND s.latest`, r.ObjectID, r.AudienceID))
 			if err == pgx.ErrNoRows {
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			o.DateAdded, o.Version, o.TLP = micros(date), versionTime(ver, date), dragnet.TLP(tlp)
-			r.Current = &o
+			r.Current = o
 		}
 		next = max(cursor, head)
 		if len(out) == limit {

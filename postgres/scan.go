@@ -179,6 +179,24 @@ func sortChanges(cs []*dragnet.ValueChange) {
 
 var _ dragnet.ObjectScanner = (*DB)(nil)
 
+// selectCurrent selects what scanCurrent reads: a submission with its
+// version (aliases s and v), for the caller to filter and order.
+const selectCurrent = `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
+		s.audience_id, s.tlp, s.submitter, v.raw
+	FROM submissions s JOIN versions v ON v.vid = s.vid`
+
+// scanCurrent reads one row of selectCurrent, Raw included.
+func scanCurrent(row pgx.Row) (*dragnet.StoredObject, error) {
+	var o dragnet.StoredObject
+	var date, ver int64
+	var tlp int16
+	if err := row.Scan(&date, &o.ID, &o.Type, &o.SpecVersion, &ver, &o.Revoked, &o.AudienceID, &tlp, &o.Submitter, &o.Raw); err != nil {
+		return nil, err
+	}
+	o.DateAdded, o.Version, o.TLP = micros(date), versionTime(ver, date), dragnet.TLP(tlp)
+	return &o, nil
+}
+
 // ScanObjects calls fn for the current (newest) version of every object in
 // every audience, Raw included, in date_added order, from one snapshot.
 // System principal only.
@@ -187,9 +205,7 @@ func (db *DB) ScanObjects(ctx context.Context, fn func(*dragnet.StoredObject) er
 		return err
 	}
 	return wrap("scanning objects", db.snapshot(ctx, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
-				s.audience_id, s.tlp, s.submitter, v.raw
-			FROM submissions s JOIN versions v ON v.vid = s.vid
+		rows, err := tx.Query(ctx, selectCurrent+`
 			WHERE s.latest
 			ORDER BY s.date_added`)
 		if err != nil {
@@ -197,14 +213,11 @@ func (db *DB) ScanObjects(ctx context.Context, fn func(*dragnet.StoredObject) er
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var o dragnet.StoredObject
-			var date, ver int64
-			var tlp int16
-			if err := rows.Scan(&date, &o.ID, &o.Type, &o.SpecVersion, &ver, &o.Revoked, &o.AudienceID, &tlp, &o.Submitter, &o.Raw); err != nil {
+			o, err := scanCurrent(rows)
+			if err != nil {
 				return err
 			}
-			o.DateAdded, o.Version, o.TLP = micros(date), versionTime(ver, date), dragnet.TLP(tlp)
-			if err := fn(&o); err != nil {
+			if err := fn(o); err != nil {
 				return err
 			}
 		}

@@ -131,9 +131,7 @@ func (db *DB) ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*dra
 	if limit <= 0 {
 		limit = 1000
 	}
-	rows, err := db.pool.Query(ctx, `SELECT s.date_added, s.obj_id, s.type, s.spec_version, s.version_ns, s.revoked,
-			s.audience_id, s.tlp, s.submitter, v.raw
-		FROM submissions s JOIN versions v ON v.vid = s.vid
+	rows, err := db.pool.Query(ctx, selectCurrent+`
 		WHERE s.latest AND s.date_added > $1
 		ORDER BY s.date_added LIMIT $2`, cursor, limit)
 	if err != nil {
@@ -142,15 +140,12 @@ func (db *DB) ObjectsAfter(ctx context.Context, cursor int64, limit int) ([]*dra
 	defer rows.Close()
 	var out []*dragnet.StoredObject
 	for rows.Next() {
-		var o dragnet.StoredObject
-		var date, ver int64
-		var tlp int16
-		if err := rows.Scan(&date, &o.ID, &o.Type, &o.SpecVersion, &ver, &o.Revoked, &o.AudienceID, &tlp, &o.Submitter, &o.Raw); err != nil {
+		o, err := scanCurrent(rows)
+		if err != nil {
 			return nil, cursor, wrap("reading new objects", err)
 		}
-		o.DateAdded, o.Version, o.TLP = micros(date), versionTime(ver, date), dragnet.TLP(tlp)
-		out = append(out, &o)
-		cursor = date
+		out = append(out, o)
+		cursor = o.DateAdded.UnixMicro()
 	}
 	return out, cursor, wrap("reading new objects", rows.Err())
 }
