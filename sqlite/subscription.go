@@ -22,33 +22,44 @@ func subscribingOrg(ctx context.Context) (*dragnet.Org, error) {
 	return dragnet.SubscribingOrg(p)
 }
 
-// CreateSubscription implements dragnet.SubscriptionService.
-func (db *DB) CreateSubscription(ctx context.Context, s *dragnet.Subscription) error {
+// subscriptionTx checks that the caller may change subscriptions and,
+// when s is not nil, validates it; then it runs fn for the caller's
+// organisation in a write transaction and commits.
+func (db *DB) subscriptionTx(ctx context.Context, s *dragnet.Subscription, fn func(w *wtx, org *dragnet.Org) error) error {
 	org, err := subscribingOrg(ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Validate(); err != nil {
-		return err
+	if s != nil {
+		if err := s.Validate(); err != nil {
+			return err
+		}
 	}
 	w, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer w.Rollback()
-	s.OrgID, s.Created = org.ID, db.now().UTC().Truncate(time.Microsecond)
-	res, err := w.exec(ctx, `INSERT INTO subscriptions (org_id, kind, key, webhook_url, webhook_secret, created) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.OrgID, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, micros(s.Created))
-	if err != nil {
-		return fmt.Errorf("storing subscription: %w", err)
-	}
-	if s.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
-	if err := auditAdmin(ctx, w, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail()); err != nil {
+	if err := fn(w, org); err != nil {
 		return err
 	}
 	return w.commit(ctx)
+}
+
+// CreateSubscription implements dragnet.SubscriptionService.
+func (db *DB) CreateSubscription(ctx context.Context, s *dragnet.Subscription) error {
+	return db.subscriptionTx(ctx, s, func(w *wtx, org *dragnet.Org) error {
+		s.OrgID, s.Created = org.ID, db.now().UTC().Truncate(time.Microsecond)
+		res, err := w.exec(ctx, `INSERT INTO subscriptions (org_id, kind, key, webhook_url, webhook_secret, created) VALUES (?, ?, ?, ?, ?, ?)`,
+			s.OrgID, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, micros(s.Created))
+		if err != nil {
+			return fmt.Errorf("storing subscription: %w", err)
+		}
+		if s.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		return auditAdmin(ctx, w, "alert.subscribe", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail())
+	})
 }
 
 // Subscriptions implements dragnet.SubscriptionService.
@@ -83,54 +94,31 @@ func (db *DB) Subscriptions(ctx context.Context) ([]*dragnet.Subscription, error
 
 // UpdateSubscription implements dragnet.SubscriptionService.
 func (db *DB) UpdateSubscription(ctx context.Context, s *dragnet.Subscription) error {
-	org, err := subscribingOrg(ctx)
-	if err != nil {
-		return err
-	}
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	w, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Rollback()
-	var created int64
-	err = w.queryRow(ctx, `UPDATE subscriptions SET kind = ?, key = ?, webhook_url = ?, webhook_secret = ?
-		WHERE id = ? AND org_id = ? RETURNING created`, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, s.ID, org.ID).Scan(&created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", s.ID)
-	}
-	if err != nil {
-		return fmt.Errorf("updating subscription: %w", err)
-	}
-	s.OrgID, s.Created = org.ID, fromMicros(created)
-	if err := auditAdmin(ctx, w, "alert.update", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail()); err != nil {
-		return err
-	}
-	return w.commit(ctx)
+	return db.subscriptionTx(ctx, s, func(w *wtx, org *dragnet.Org) error {
+		var created int64
+		err := w.queryRow(ctx, `UPDATE subscriptions SET kind = ?, key = ?, webhook_url = ?, webhook_secret = ?
+			WHERE id = ? AND org_id = ? RETURNING created`, s.Kind, s.Key, s.WebhookURL, s.WebhookSecret, s.ID, org.ID).Scan(&created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", s.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("updating subscription: %w", err)
+		}
+		s.OrgID, s.Created = org.ID, fromMicros(created)
+		return auditAdmin(ctx, w, "alert.update", fmt.Sprintf("subscription %d", s.ID), s.AuditDetail())
+	})
 }
 
 // DeleteSubscription implements dragnet.SubscriptionService.
 func (db *DB) DeleteSubscription(ctx context.Context, id int64) error {
-	org, err := subscribingOrg(ctx)
-	if err != nil {
-		return err
-	}
-	w, err := db.begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer w.Rollback()
-	res, err := w.exec(ctx, `DELETE FROM subscriptions WHERE id = ? AND org_id = ?`, id, org.ID)
-	if err != nil {
-		return fmt.Errorf("deleting subscription: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n == 0 {
-		return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", id)
-	}
-	if err := auditAdmin(ctx, w, "alert.unsubscribe", fmt.Sprintf("subscription %d", id), ""); err != nil {
-		return err
-	}
-	return w.commit(ctx)
+	return db.subscriptionTx(ctx, nil, func(w *wtx, org *dragnet.Org) error {
+		res, err := w.exec(ctx, `DELETE FROM subscriptions WHERE id = ? AND org_id = ?`, id, org.ID)
+		if err != nil {
+			return fmt.Errorf("deleting subscription: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return dragnet.Errorf(dragnet.ENOTFOUND, "no subscription %d", id)
+		}
+		return auditAdmin(ctx, w, "alert.unsubscribe", fmt.Sprintf("subscription %d", id), "")
+	})
 }
