@@ -37,16 +37,7 @@ func parseUUID(ns string) []byte {
 // text form; it panics on a malformed namespace, which is a programming
 // error).
 func UUID5(ns string, name string) string {
-	var nsb []byte
-	switch ns {
-	case Namespace:
-		nsb = namespaceBytes
-	case scoNamespace:
-		nsb = scoNamespaceBytes
-	default:
-		nsb = parseUUID(ns)
-	}
-	return uuid5(nsb, name)
+	return uuid5(parseUUID(ns), name)
 }
 
 // uuid5 is UUID5 of the concatenation of parts, without making it.
@@ -83,7 +74,7 @@ func SCOID(typ string, props map[string]any) string {
 	if id, err := stix.SCOID(typ, props); err == nil {
 		return id
 	}
-	return typ + "--" + UUID5(scoNamespace, canonicalJSON(props))
+	return typ + "--" + uuid5(scoNamespaceBytes, canonicalJSON(props))
 }
 
 // canonicalJSON prints v as RFC 8785 does for the values SCO id
