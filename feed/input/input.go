@@ -377,7 +377,7 @@ func pullTAXII(ctx context.Context, client *http.Client, p *feed.Pipeline, b *fe
 	}
 	st.Cursor = ftaxii.FormatCursor(dec.Last)
 	if mode, _ := feed.ParseGoneMode(f.Gone); mode != feed.GoneKeep {
-		present, err := ftaxii.Present(ctx, c, s.Collection, 0)
+		present, err := ftaxii.Present(ctx, c, s.Collection)
 		if err != nil {
 			// What was pulled stands; what is gone is found next time.
 			sum.AddProblem(feed.Problem{Source: f.URL, Where: "(manifest)", Reason: err.Error()})

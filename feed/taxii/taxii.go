@@ -56,9 +56,9 @@ func (d *Decoder) Decode(ctx context.Context, _ io.Reader, b *feed.Builder, emit
 // collection. It follows next while the server says more; a server that
 // says more without a next is resumed with added_after set to the last
 // record's date_added.
-func Present(ctx context.Context, c *taxii.Client, collection string, pageSize int) (map[string]bool, error) {
+func Present(ctx context.Context, c *taxii.Client, collection string) (map[string]bool, error) {
 	out := map[string]bool{}
-	q := taxii.Query{Limit: pageSize}
+	var q taxii.Query
 	for {
 		m, err := c.Manifest(ctx, collection, q)
 		if err != nil {
