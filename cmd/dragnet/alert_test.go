@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -135,10 +136,10 @@ func TestAlerts(t *testing.T) {
 		t.Fatalf("bka's subscriptions: %d %v", code, list)
 	}
 	id := int64(sub["id"].(float64))
-	if code, _ := us.do("GET", "/api/v1/alerts/subscriptions/"+itoa(id), nil); code != 404 {
+	if code, _ := us.do("GET", "/api/v1/alerts/subscriptions/"+strconv.FormatInt(id, 10), nil); code != 404 {
 		t.Errorf("acme-labs reads bka's subscription: %d, want 404", code)
 	}
-	if code, _ := us.do("DELETE", "/api/v1/alerts/subscriptions/"+itoa(id), nil); code != 404 {
+	if code, _ := us.do("DELETE", "/api/v1/alerts/subscriptions/"+strconv.FormatInt(id, 10), nil); code != 404 {
 		t.Errorf("acme-labs deletes bka's subscription: %d, want 404", code)
 	}
 
@@ -173,7 +174,7 @@ func TestAlerts(t *testing.T) {
 	noEvent(t, "bka's webhook (the stream-only subscription)", hook, 100*time.Millisecond)
 
 	// Deleting the subscription stops its webhook.
-	if code, _ := bka.do("DELETE", "/api/v1/alerts/subscriptions/"+itoa(id), nil); code != 204 {
+	if code, _ := bka.do("DELETE", "/api/v1/alerts/subscriptions/"+strconv.FormatInt(id, 10), nil); code != 204 {
 		t.Fatalf("delete: %d", code)
 	}
 	if code, st := fr.post(fr.collection("community"), indicator("indicator--7f3e5d4c-2b1a-4f0e-8d9c-8c7b6a5f4e3d", "198.51.100.7")); code != 202 || st["success_count"] != float64(1) {
@@ -206,10 +207,5 @@ func TestAlerts(t *testing.T) {
 
 func toJSON(v any) string {
 	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
 	return string(b)
 }
