@@ -47,8 +47,13 @@ type OrgReport struct {
 // carries). Only submissions a may see are counted. ENOTFOUND when the
 // value or object is absent or invisible.
 func (g *Graph) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
+	return g.correlate(a, g.ParseStart(key))
+}
+
+// correlate is Correlate for a key ParseStart has resolved.
+func (g *Graph) correlate(a *dragnet.Access, key string) (*Correlation, error) {
 	v := g.view(a)
-	n, err := v.start(g.ParseStart(key))
+	n, err := v.start(key)
 	if err != nil {
 		return nil, err
 	}

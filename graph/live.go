@@ -163,7 +163,7 @@ func (l *Live) Correlate(a *dragnet.Access, key string) (*Correlation, error) {
 	}
 	key = g.ParseStart(key)
 	if len(l.recent.pairs) == 0 {
-		return g.Correlate(a, key)
+		return g.correlate(a, key)
 	}
 	if strings.Contains(key, "--") {
 		return g.correlateObjectRecent(a, key, &l.recent, &l.opts)

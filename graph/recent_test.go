@@ -177,3 +177,34 @@ func threeCountries(t *testing.T) (*sqlite.DB, context.Context, *dragnet.Org, *d
 	}
 	return db, sys, orgs[0], orgs[1], orgs[2]
 }
+
+// TestLiveCorrelateBareKey checks that Live.Correlate takes a bare value
+// (here an e-mail address) as Graph.Correlate does, with nothing published
+// since the build as with something.
+func TestLiveCorrelateBareKey(t *testing.T) {
+	ctx := context.Background()
+	db, sys, a, _, _ := threeCountries(t)
+	m := map[string]any{"type": "indicator", "spec_version": "2.1", "id": indicatorID(1),
+		"created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z", "pattern": "[email-addr:value = 'a@b.example']",
+		"pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
+	s := submission(t, m, false, dragnet.Value{Kind: dragnet.ValueEmail, Value: "a@b.example"})
+	if rs, err := db.AddObjects(dragnet.OrgContext(ctx, a, dragnet.RoleWrite), dragnet.CommunityCollectionID, "", []*dragnet.Submission{s}); err != nil || rs[0].Err != nil {
+		t.Fatalf("publishing: %v %v", err, rs)
+	}
+	live := graph.NewLive(db, db.ListOrgs, graph.Options{}, nil)
+	if err := live.Sync(sys); err != nil {
+		t.Fatal(err)
+	}
+	acc, err := db.Access(dragnet.OrgContext(ctx, a, dragnet.RoleRead))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := live.Graph().Correlate(acc, "a@b.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := live.Correlate(acc, "a@b.example")
+	if err != nil || got.Key != want.Key || len(got.Reports) != 1 {
+		t.Fatalf("Live.Correlate: %+v %v, want %+v", got, err, want)
+	}
+}
