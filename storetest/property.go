@@ -197,7 +197,7 @@ func testRandomWorlds(t *testing.T, e *env) {
 		if i > 0 {
 			s := e.open(t)
 			defer s.Close()
-			w = &env{t: t, s: s, sys: e.sys, open: e.open}
+			w = e.on(s)
 		}
 		randomWorld(t, w, seed, fmt.Sprintf("w%d", i))
 	}

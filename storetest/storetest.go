@@ -79,6 +79,11 @@ type env struct {
 	open func(t *testing.T) dragnet.Store
 }
 
+// on returns an env of the same test on another store.
+func (e *env) on(s dragnet.Store) *env {
+	return &env{t: e.t, s: s, sys: e.sys, open: e.open}
+}
+
 // org creates an organisation as the system.
 func (e *env) org(name string) *dragnet.Org {
 	e.t.Helper()

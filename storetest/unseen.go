@@ -23,7 +23,7 @@ func testUnseenSCO(t *testing.T, e *env) {
 	// What B is told, in a world where A holds the SCOs privately and in
 	// one where nobody does.
 	outcomes := func(s dragnet.Store, aHolds bool) ([]string, *env, *dragnet.Org, *dragnet.Org) {
-		w := &env{t: t, s: s, sys: e.sys, open: e.open}
+		w := e.on(s)
 		a, b := w.org("A"), w.org("B")
 		if aHolds {
 			w.mustAdd(a, w.coll(a, "A"), sco(1, amber), sco(2, amber))
@@ -94,8 +94,8 @@ func testThirdPartyRelay(t *testing.T, e *env) {
 		return sub(obj("attack-pattern", uuid(1), t0.Add(time.Duration(hours)*time.Hour), nil,
 			map[string]any{"name": name, "created_by_ref": mitre}))
 	}
-	outcomes := func(s dragnet.Store, aHolds bool) ([]string, *env) {
-		w := &env{t: t, s: s, sys: e.sys, open: e.open}
+	outcomes := func(s dragnet.Store, aHolds bool) ([]string, *env, *dragnet.Org) {
+		w := e.on(s)
 		a, b := w.org("A"), w.org("B")
 		if aHolds {
 			w.mustAdd(a, w.coll(a, "A"), ap(1, "v1"), ap(2, "v2"))
@@ -112,18 +112,17 @@ func testThirdPartyRelay(t *testing.T, e *env) {
 			rs := w.add(b, x.coll, x.s)
 			got = append(got, code(rs[0].Err)+" "+failure(rs, 0))
 		}
-		return got, w
+		return got, w, b
 	}
 	other := e.open(t)
 	defer other.Close()
-	with, w := outcomes(e.s, true)
-	without, _ := outcomes(other, false)
+	with, w, b := outcomes(e.s, true)
+	without, _, _ := outcomes(other, false)
 	for i := range with {
 		if with[i] != without[i] || with[i] != " " {
 			t.Errorf("relay %d: B is told %q when A holds the object unseen, %q when nobody does; want success", i, with[i], without[i])
 		}
 	}
-	b := orgNamed(t, w, "B")
 	// Another member relays a newer version into the community, where
 	// B's relay is: allowed, and it becomes the latest there.
 	c := w.org("C")
@@ -146,13 +145,4 @@ func testThirdPartyRelay(t *testing.T, e *env) {
 	if rs := w.add(c, dragnet.CommunityCollectionID, sub(obj("indicator", uuid(2), t0.Add(time.Hour), nil, nil))); code(rs[0].Err) != dragnet.EFORBIDDEN {
 		t.Errorf("C versions B's indicator: %v", rs[0].Err)
 	}
-}
-
-func orgNamed(t *testing.T, e *env, name string) *dragnet.Org {
-	t.Helper()
-	o, err := e.s.FindOrg(e.sys, name)
-	if err != nil {
-		t.Fatalf("Org(%s): %v", name, err)
-	}
-	return o
 }
