@@ -241,22 +241,22 @@ func (a *adder) store(ctx context.Context, n newObject) (int64, error) {
 		}
 	case err != nil:
 		return 0, fmt.Errorf("finding version: %w", err)
-	case shared && owner != a.p.Org.ID:
-		// Another member's version may be re-published only by a member
-		// who can see it; to anyone else the answer is the one for a
-		// version that does not exist, whether it exists or not.
-		seen, err := a.canSeeVersion(ctx, vid)
-		if err != nil {
-			return 0, err
-		}
-		if !seen {
-			return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, n.id)
+	default:
+		if shared && owner != a.p.Org.ID {
+			// Another member's version may be re-published only by a
+			// member who can see it; to anyone else the answer is the one
+			// for a version that does not exist, whether it exists or not.
+			seen, err := a.canSeeVersion(ctx, vid)
+			if err != nil {
+				return 0, err
+			}
+			if !seen {
+				return 0, dragnet.Errorf(dragnet.EFORBIDDEN, msgNotAuthor, n.id)
+			}
 		}
 		if !sameJSON(raw, n.raw) {
 			return 0, dragnet.Errorf(dragnet.ECONFLICT, msgDifferentContent)
 		}
-	case !sameJSON(raw, n.raw):
-		return 0, dragnet.Errorf(dragnet.ECONFLICT, msgDifferentContent)
 	}
 	if vid != 0 {
 		var one int
