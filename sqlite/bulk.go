@@ -90,7 +90,8 @@ func (b *bulk) add(ctx context.Context, n newObject) (int64, error) {
 // (freshIDs, inside the same write transaction), so a constraint failure
 // is a fault that ends the whole call anyway, and without an ABORT to
 // undo SQLite needs no statement journal for it. For the same reason each
-// object's values are made distinct here rather than by OR IGNORE.
+// object's values are made distinct here (after sorting) rather than by
+// OR IGNORE.
 func (b *bulk) flush(ctx context.Context) error {
 	b.loaded = false
 	if len(b.objs) == 0 {
@@ -118,10 +119,8 @@ func (b *bulk) flush(ctx context.Context) error {
 		n := o.n
 		oid, vid := b.lastOID+rank[i], b.lastVID+rank[i]
 		subs = append(subs, o.da, n.audience, oid, vid, n.versionNS, int(n.tlp), n.org, 1, 1)
-		for j, v := range n.values {
-			if !slices.Contains(n.values[:j], v) {
-				values = append(values, bulkValue{vid: vid, kind: string(v.Kind), value: v.Value})
-			}
+		for _, v := range n.values {
+			values = append(values, bulkValue{vid: vid, kind: string(v.Kind), value: v.Value})
 		}
 	}
 	slices.SortFunc(values, func(x, y bulkValue) int {
@@ -133,6 +132,8 @@ func (b *bulk) flush(ctx context.Context) error {
 		}
 		return cmp.Compare(x.vid, y.vid)
 	})
+	// An object's repeated values are neighbours now: keep one of each.
+	values = slices.Compact(values)
 	args := make([]any, 0, 3*len(values))
 	for _, v := range values {
 		args = append(args, v.vid, v.kind, v.value)

@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"context"
+	"fmt"
 	"testing"
+
+	"github.com/dragnet-intel/dragnet"
 )
 
 // TestBulkConflictKeepsNothing breaks the bulk path's premise (an object
@@ -68,5 +71,45 @@ func TestBulkConflictKeepsNothing(t *testing.T) {
 	}
 	if got := count(); got != before+3 {
 		t.Errorf("after another batch the store holds %d rows, want %d", got, before+3)
+	}
+}
+
+// TestBulkRepeatedValues: values an object carries more than once are
+// indexed once each (the multi-row INSERT OR ROLLBACK would fail on the
+// repeat), while two objects with one value both index it.
+func TestBulkRepeatedValues(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, t.TempDir(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	w, err := db.begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Rollback()
+	x := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.1"}
+	y := dragnet.Value{Kind: dragnet.ValueDomain, Value: "example.com"}
+	b := &bulk{w: w}
+	for i, vs := range [][]dragnet.Value{{x, y, x, x, y}, {y}} {
+		n := newObject{id: fmt.Sprintf("indicator--00000000-0000-4000-8000-%012d", i+1), typ: "indicator", spec: "2.1",
+			versionNS: 1, raw: []byte(`{}`), audience: 1, org: 1, shared: true, values: vs}
+		if _, err := b.add(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.w.QueryRowContext(ctx, `SELECT count(*) FROM obj_values`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 {
+		t.Errorf("obj_values holds %d rows, want 3", n)
 	}
 }
