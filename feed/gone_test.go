@@ -242,3 +242,34 @@ func TestGoneMISPEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestGoneKeepMISPFeed: a feed whose gone mode is keep leaves an event
+// dropped from its manifest as it was, its report included.
+func TestGoneKeepMISPFeed(t *testing.T) {
+	db, _, coll, org := world(t)
+	dir := mispFeedCopy(t, "misp-events/infoblox-feed")
+	sys := dragnet.SystemContext(context.Background())
+	f := &dragnet.Feed{Name: "infoblox", OrgName: org.Name, CollectionID: coll, URL: dir,
+		Interval: time.Hour, Gone: "keep", Enabled: true}
+	if err := db.CreateFeed(sys, f); err != nil {
+		t.Fatal(err)
+	}
+	clock := time.Date(2026, 9, 1, 8, 0, 0, 0, time.UTC)
+	s := feed.NewScheduler(db, input.Pull(nil), feed.SchedulerOptions{Now: func() time.Time { return clock }, Retries: -1})
+	if _, err := s.RunFeed(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	const removed = "0dbb179a-1c8c-4e7c-a264-2440414dbac8"
+	manifest := readJSON(t, filepath.Join(dir, "manifest.json"))
+	delete(manifest, removed)
+	os.Remove(filepath.Join(dir, removed+".json"))
+	writeJSON(t, filepath.Join(dir, "manifest.json"), manifest)
+	clock = clock.Add(2 * time.Hour)
+	sum, err := s.RunFeed(context.Background(), f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Outcomes[feed.Revoked] != 0 || sum.Outcomes[feed.Expired] != 0 || sum.Objects.Updated != 0 || sum.Objects.New != 0 {
+		t.Errorf("second pull with gone mode keep: %s", sum)
+	}
+}

@@ -323,7 +323,9 @@ func (s *Scheduler) pullOnce(ctx context.Context, f *dragnet.Feed) (*Summary, []
 			return nil, nil, err
 		}
 		sum.Add(rs)
-		if rs, err = p.retire(octx, objs, GoneRevoke, false); err != nil {
+		// What went with a gone part (a MISP event's report) follows the
+		// feed's mode: revoked, unless the feed keeps what is gone.
+		if rs, err = p.retire(octx, objs, mode, false); err != nil {
 			return nil, nil, err
 		}
 		sum.Add(rs)
