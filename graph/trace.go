@@ -45,6 +45,10 @@ func personaType(t string) bool {
 	return false
 }
 
+// keyKinds are the kinds of the graph's value keys.
+var keyKinds = []dragnet.ValueKind{dragnet.ValueIPv4, dragnet.ValueIPv6, dragnet.ValueCIDR, dragnet.ValueDomain, dragnet.ValueURL,
+	dragnet.ValueEmail, dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512, ValueWallet, ValueAccount, ValuePhone}
+
 // ParseStart resolves how a user names a starting point: a STIX id, a
 // "kind:value" value key, or a bare IP address, domain name or e-mail
 // address.
@@ -52,6 +56,9 @@ func (g *Graph) ParseStart(s string) string {
 	s = strings.TrimSpace(s)
 	if strings.Contains(s, "--") {
 		return s
+	}
+	if kind, _, ok := strings.Cut(s, ":"); ok && slices.Contains(keyKinds, dragnet.ValueKind(kind)) {
+		return s // already a key: "email:a@b.example" is no bare e-mail address
 	}
 	for _, k := range []dragnet.ValueKind{dragnet.ValueIPv4, dragnet.ValueIPv6, dragnet.ValueEmail, dragnet.ValueURL, dragnet.ValueDomain} {
 		if v, err := dragnet.NormalizeValue(k, s); err == nil && v.Kind == k {
