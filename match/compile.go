@@ -290,8 +290,8 @@ func (c *compiler) build() *Index {
 	c.sha512 = nil
 	ix.recs = slices.Clone(recs)
 	hugeSlice(ix.recs)
-	hugeSlice(ix.uuids)
 	ix.uuids = slices.Clone(c.uuids)
+	hugeSlice(ix.uuids)
 	ix.ids = slices.Clone(c.ids)
 	ix.idSpans = slices.Clone(c.idSpans)
 	return ix
