@@ -63,18 +63,6 @@ func (blk *bloomBlock) has(k uint32) bool {
 	return miss == 0
 }
 
-// has2 tests two keys against one block in a single pass over it.
-func (blk *bloomBlock) has2(k1, k2 uint32) (bool, bool) {
-	x1, x2 := bitsOf(k1), bitsOf(k2)
-	m1, m2 := uint32(0), uint32(0)
-	for i := range blk {
-		w := ^blk[i]
-		m1 |= w & (1 << (x1 >> (5 * i) & 31))
-		m2 |= w & (1 << (x2 >> (5 * i) & 31))
-	}
-	return m1 == 0, m2 == 0
-}
-
 func (b *bloom) bytes() int { return len(b.blocks) * 32 }
 
 // minFilterKeys is the size below which a filter is not worth its probe.
