@@ -47,18 +47,11 @@ type query struct {
 	v dragnet.Value
 	a netip.Addr // the address of an IPv4 or IPv6 value; invalid otherwise
 
-	// Set by prefetch for its second pass: which table the value probes
-	// (one of the q* constants; 0: none) and its hashes.
-	t     uint8
-	h, bh uint64
+	// Set by prefetch for its second pass: whether the value probes the
+	// table of its hash kind, and its hash.
+	probe bool
+	h     uint64
 }
-
-const (
-	qMD5 = 1 + iota
-	qSHA1
-	qSHA256
-	qSHA512
-)
 
 // batchLooker is a Looker that can look values up in batches.
 type batchLooker interface {
@@ -175,7 +168,7 @@ func (ix *Index) prefetch(qs []query) uint32 {
 	var sink uint32
 	for i := range qs {
 		q := &qs[i]
-		q.t = 0
+		q.probe = false
 		switch q.v.Kind {
 		case dragnet.ValueIPv4, dragnet.ValueIPv6:
 			// IPv4 addresses are addrRun's.
@@ -199,36 +192,18 @@ func (ix *Index) prefetch(qs []query) uint32 {
 			}
 		case dragnet.ValueMD5, dragnet.ValueSHA1, dragnet.ValueSHA256, dragnet.ValueSHA512:
 			var key [64]byte
-			var f *bloom
-			var t uint8
-			switch q.v.Kind {
-			case dragnet.ValueMD5:
-				f, t = &ix.md5.filter, qMD5
-			case dragnet.ValueSHA1:
-				f, t = &ix.sha1.filter, qSHA1
-			case dragnet.ValueSHA256:
-				f, t = &ix.sha256.filter, qSHA256
-			default:
-				f, t = &ix.sha512.filter, qSHA512
-			}
+			f := ix.hashFilter(q.v.Kind)
 			n := len(q.v.Value) / 2
 			if len(f.blocks) == 0 || n > len(key) || !decodeHex(key[:n], q.v.Value) {
 				continue
 			}
-			q.t, q.h = t, hashDigest(key[:n])
+			q.probe, q.h = true, hashDigest(key[:n])
 			sink += f.block(q.h)[0]
 		}
 	}
 	for i := range qs {
-		switch q := &qs[i]; q.t {
-		case qMD5:
-			sink += touchSlots(&ix.md5, q.h)
-		case qSHA1:
-			sink += touchSlots(&ix.sha1, q.h)
-		case qSHA256:
-			sink += touchSlots(&ix.sha256, q.h)
-		case qSHA512:
-			sink += touchSlots(&ix.sha512, q.h)
+		if q := &qs[i]; q.probe {
+			sink += ix.touchHash(q.v.Kind, q.h)
 		}
 	}
 	return sink

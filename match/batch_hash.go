@@ -50,19 +50,8 @@ func (b *Batch) hashChunk(ix *Index, kind dragnet.ValueKind, n int, hexs []strin
 	}
 	for i := range ps {
 		if p := &ps[i]; p.ok {
-			var t uint32
-			switch kind {
-			case dragnet.ValueMD5:
-				t = touchSlots(&ix.md5, p.h)
-			case dragnet.ValueSHA1:
-				t = touchSlots(&ix.sha1, p.h)
-			case dragnet.ValueSHA256:
-				t = touchSlots(&ix.sha256, p.h)
-			default:
-				t = touchSlots(&ix.sha512, p.h)
-			}
+			sink += ix.touchHash(kind, p.h)
 			p.cand = f.mayContain(p.h)
-			sink += t
 		}
 	}
 	b.sink = sink
@@ -108,4 +97,17 @@ func (ix *Index) hashFilter(kind dragnet.ValueKind) *bloom {
 		return &ix.sha256.filter
 	}
 	return &ix.sha512.filter
+}
+
+// touchHash is touchSlots on the table of a hash kind.
+func (ix *Index) touchHash(kind dragnet.ValueKind, h uint64) uint32 {
+	switch kind {
+	case dragnet.ValueMD5:
+		return touchSlots(&ix.md5, h)
+	case dragnet.ValueSHA1:
+		return touchSlots(&ix.sha1, h)
+	case dragnet.ValueSHA256:
+		return touchSlots(&ix.sha256, h)
+	}
+	return touchSlots(&ix.sha512, h)
 }
