@@ -154,10 +154,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 	if db.w, err = sql.Open("sqlite", dsn("immediate", fmt.Sprintf("cache_size(%d)", -1024*cacheMiB), fmt.Sprintf("wal_autocheckpoint(%d)", 10*ckpt))); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
-	db.w.SetMaxOpenConns(1)
-	db.w.SetMaxIdleConns(1)
-	db.w.SetConnMaxLifetime(0)
-	db.w.SetConnMaxIdleTime(0)
+	keepConns(db.w, 1)
 	db.ws = writerStmts{db: db.w, stmts: map[string]*sql.Stmt{}}
 	if err := db.migrate(ctx); err != nil {
 		db.w.Close()
@@ -171,10 +168,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
-	db.r.SetMaxOpenConns(readers)
-	db.r.SetMaxIdleConns(readers)
-	db.r.SetConnMaxIdleTime(0)
-	db.r.SetConnMaxLifetime(0)
+	keepConns(db.r, readers)
 	db.rd = newReader(db.r)
 	ck, err := sql.Open("sqlite", dsn("deferred", "cache_size(-1024)"))
 	if err != nil {
@@ -182,10 +176,7 @@ func Open(ctx context.Context, dir string, opts Options) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("opening %s: %w", db.path, err)
 	}
-	ck.SetMaxOpenConns(1)
-	ck.SetMaxIdleConns(1)
-	ck.SetConnMaxIdleTime(0)
-	ck.SetConnMaxLifetime(0)
+	keepConns(ck, 1)
 	db.ckpt = newCheckpointer(ck, ckpt, func(err error) { db.log.Warn("background checkpoint failed", "err", err) })
 	return db, nil
 }
@@ -271,6 +262,14 @@ func (db *DB) migrateOne(ctx context.Context, name string, n int) error {
 	}
 	db.log.Info("applied migration", "migration", filepath.Base(name))
 	return tx.Commit()
+}
+
+// keepConns sizes pool to n connections, all kept open for good.
+func keepConns(pool *sql.DB, n int) {
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(0)
+	pool.SetConnMaxLifetime(0)
 }
 
 // principal returns the caller, or EUNAUTHORIZED.
