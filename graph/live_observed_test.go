@@ -7,7 +7,6 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/graph"
-	"github.com/dragnet-intel/dragnet/stix"
 )
 
 // TestLiveObservations checks that observed data published or deleted
@@ -20,11 +19,7 @@ func TestLiveObservations(t *testing.T) {
 	publish := func(o *dragnet.Org, coll string, m map[string]any, vals ...dragnet.Value) {
 		t.Helper()
 		m["spec_version"] = "2.1"
-		raw, _ := json.Marshal(m)
-		so, err := stix.Decode(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := submission(t, m, false, vals...)
 		octx := dragnet.OrgContext(ctx, o, dragnet.RoleWrite)
 		if coll == "" {
 			cs, _ := db.Collections(octx)
@@ -34,7 +29,7 @@ func TestLiveObservations(t *testing.T) {
 				}
 			}
 		}
-		rs, err := db.AddObjects(octx, coll, "", []*dragnet.Submission{{Object: so, Values: vals}})
+		rs, err := db.AddObjects(octx, coll, "", []*dragnet.Submission{s})
 		if err != nil || rs[0].Err != nil {
 			t.Fatalf("publishing: %v %v", err, rs)
 		}
