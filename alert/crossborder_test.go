@@ -57,15 +57,7 @@ func newCrossWorld(t *testing.T, db interface {
 }, memory int, build bool) *crossWorld {
 	ctx := context.Background()
 	x := &crossWorld{t: t, db: db, sys: dragnet.SystemContext(ctx)}
-	var orgs []*dragnet.Org
-	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
-		org := &dragnet.Org{Name: o.name, Country: o.cc}
-		if err := db.CreateOrg(x.sys, org); err != nil {
-			t.Fatal(err)
-		}
-		orgs = append(orgs, org)
-	}
-	x.a, x.b, x.c = orgs[0], orgs[1], orgs[2]
+	x.a, x.b, x.c = threeOrgs(t, db, x.sys)
 	if err := db.CreateSubscription(dragnet.OrgContext(ctx, x.a, dragnet.RoleWrite), &dragnet.Subscription{Kind: dragnet.SubscribeCrossBorder}); err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,21 @@ func openSQLite(t *testing.T) *sqlite.DB {
 	return db
 }
 
+// threeOrgs creates organisations A, B and C in Germany, France and the
+// United States.
+func threeOrgs(t *testing.T, db dragnet.Store, sys context.Context) (a, b, c *dragnet.Org) {
+	t.Helper()
+	var orgs []*dragnet.Org
+	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
+		org := &dragnet.Org{Name: o.name, Country: o.cc}
+		if err := db.CreateOrg(sys, org); err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, org)
+	}
+	return orgs[0], orgs[1], orgs[2]
+}
+
 type watchedStore interface {
 	dragnet.Store
 	Source
@@ -73,15 +88,7 @@ type watchedStore interface {
 func testWatcherKinds(t *testing.T, db watchedStore) {
 	ctx := context.Background()
 	sys := dragnet.SystemContext(ctx)
-	orgs := map[string]*dragnet.Org{}
-	for _, o := range []struct{ name, cc string }{{"A", "DE"}, {"B", "FR"}, {"C", "US"}} {
-		org := &dragnet.Org{Name: o.name, Country: o.cc}
-		if err := db.CreateOrg(sys, org); err != nil {
-			t.Fatal(err)
-		}
-		orgs[o.name] = org
-	}
-	a, b, c := orgs["A"], orgs["B"], orgs["C"]
+	a, b, c := threeOrgs(t, db, sys)
 	if _, err := db.CreateGroup(sys, "G", []string{"A", "B"}); err != nil {
 		t.Fatal(err)
 	}
