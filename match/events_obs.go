@@ -2,6 +2,7 @@ package match
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -285,13 +286,13 @@ func (z *zeekFields) objects(nvs []dragnet.Value) map[string]map[string]any {
 	// The application protocol of logs that do not name it (conn.log's
 	// service does).
 	switch {
-	case z.query != "" && !containsAny(protos, "dns"):
+	case z.query != "" && !slices.Contains(protos, any("dns")):
 		protos = append(protos, "dns")
-	case z.tls && !containsAny(protos, "ssl"):
+	case z.tls && !slices.Contains(protos, any("ssl")):
 		protos = append(protos, "ssl")
 	}
 	if z.method != "" || z.uri != "" {
-		if !containsAny(protos, "http") {
+		if !slices.Contains(protos, any("http")) {
 			protos = append(protos, "http")
 		}
 		req := map[string]any{}
@@ -318,13 +319,4 @@ func (z *zeekFields) objects(nvs []dragnet.Value) map[string]map[string]any {
 	}
 	objs[strconv.Itoa(len(objs))] = nt
 	return objs
-}
-
-func containsAny(l []any, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
