@@ -134,7 +134,7 @@ func namedValue(c pattern.Comparison) (dragnet.Value, bool) {
 			return dragnet.Value{}, false
 		}
 		d, ok := DetectValue(c.Value)
-		if !ok || d.Kind == dragnet.ValueURL || d.Kind == dragnet.ValueMD5 || d.Kind == dragnet.ValueSHA1 || d.Kind == dragnet.ValueSHA256 || d.Kind == dragnet.ValueSHA512 {
+		if !ok || d.Kind == dragnet.ValueURL || d.Kind.HashBytes() != 0 {
 			return dragnet.Value{}, false
 		}
 		k = d.Kind
