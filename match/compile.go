@@ -187,16 +187,8 @@ func ip6Key(a netip.Addr) [2]uint64 {
 // A table lookup instead of range tests keeps it free of branches that
 // random hex digits would mispredict.
 func decodeHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
-		return false
-	}
-	var bad byte
-	for i := range dst {
-		hi, lo := hexTable[s[2*i]], hexTable[s[2*i+1]]
-		bad |= hi | lo
-		dst[i] = hi<<4 | lo&0x0f
-	}
-	return bad&0x80 == 0
+	ok, _ := decodeHexLower(dst, s)
+	return ok
 }
 
 // decodeHexLower is decodeHex that also reports whether s is in lower
