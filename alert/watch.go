@@ -13,6 +13,7 @@ import (
 
 	"github.com/dragnet-intel/dragnet"
 	"github.com/dragnet-intel/dragnet/graph"
+	"github.com/dragnet-intel/dragnet/internal/follow"
 	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix"
 )
@@ -151,10 +152,13 @@ const reloadEvery = 15 * time.Second
 // membership changes. Failures are logged; the next poll tries again from
 // the same cursor.
 func (w *Watcher) Run(ctx context.Context, every time.Duration, wake <-chan dragnet.Change) {
-	t := time.NewTicker(every)
-	defer t.Stop()
 	loaded := time.Now()
-	for {
+	follow.Loop(ctx, every, wake, func(c dragnet.Change) {
+		if c.Kind == dragnet.ChangeAccess {
+			if err := w.Reload(ctx); err != nil {
+				w.log.Error("alerts: reloading", "err", err)
+			}
+		}
 		if time.Since(loaded) >= reloadEvery {
 			if err := w.Reload(ctx); err != nil && ctx.Err() == nil {
 				w.log.Error("alerts: reloading", "err", err)
@@ -164,21 +168,7 @@ func (w *Watcher) Run(ctx context.Context, every time.Duration, wake <-chan drag
 		if _, err := w.Poll(ctx); err != nil && ctx.Err() == nil {
 			w.log.Error("alerts: reading new objects", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case c, ok := <-wake:
-			if !ok {
-				wake = nil
-			}
-			if c.Kind == dragnet.ChangeAccess {
-				if err := w.Reload(ctx); err != nil {
-					w.log.Error("alerts: reloading", "err", err)
-				}
-			}
-		}
-	}
+	})
 }
 
 // Poll examines everything published since the last poll and publishes

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/follow"
 	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix"
 )
@@ -74,22 +75,11 @@ func (p *Publisher) Start(ctx context.Context) error {
 // Run polls every interval and on every notice from wake until ctx is
 // done, logging failures. Not safe to run twice at once.
 func (p *Publisher) Run(ctx context.Context, every time.Duration, wake <-chan dragnet.Change) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	follow.Loop(ctx, every, wake, func(dragnet.Change) {
 		if _, err := p.Poll(ctx); err != nil && ctx.Err() == nil {
 			p.log.Error("enrichment", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case _, ok := <-wake:
-			if !ok {
-				wake = nil
-			}
-		}
-	}
+	})
 }
 
 // Poll enriches the addresses published since the last poll and returns

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/follow"
 )
 
 // Live holds the graph of a running node: built from the store, answered
@@ -322,20 +323,9 @@ func recentFrom(o *dragnet.StoredObject, added int64) *recentSub {
 // Follow runs CatchUp on every notice from wake and every interval, until
 // ctx is done, logging failures.
 func (l *Live) Follow(ctx context.Context, every time.Duration, wake <-chan dragnet.Change) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	follow.Loop(ctx, every, wake, func(dragnet.Change) {
 		if err := l.CatchUp(ctx); err != nil && ctx.Err() == nil {
 			l.log.Error("graph: applying new submissions", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case _, ok := <-wake:
-			if !ok {
-				wake = nil
-			}
-		}
-	}
+	})
 }
