@@ -70,21 +70,11 @@ func (t *table[K]) get(key K, h uint64) *rec {
 	if len(t.slots) == 0 || !t.filter.mayContain(h) {
 		return nil
 	}
-	n := len(t.slots)
-	j := fastrange(h, n)
-	for {
-		s := &t.slots[j]
-		if s.r.flags&recUsed == 0 {
-			return nil
-		}
-		if s.key == key {
-			return &s.r
-		}
-		j++
-		if j == n {
-			j = 0
-		}
+	j := t.find(key, fastrange(h, len(t.slots)))
+	if j < 0 {
+		return nil
 	}
+	return &t.slots[j].r
 }
 
 // hugeSlice asks for huge pages under a large slice (see hugePages).
