@@ -23,6 +23,10 @@ type PatternEntry struct {
 	ValidFrom   time.Time // zero: no lower bound
 	ValidUntil  time.Time // zero: no upper bound
 	Revoked     bool
+
+	// parsed is Pattern parsed already, when whoever made the entry had
+	// to parse it (nil: CompilePatterns parses it).
+	parsed *pattern.Pattern
 }
 
 // Patterns is a compiled, immutable set of complex-pattern indicators,
@@ -78,7 +82,10 @@ func CompilePatterns(es []PatternEntry, now time.Time, skip func(PatternEntry, e
 		if e.Revoked || (!e.ValidUntil.IsZero() && !e.ValidUntil.After(now)) {
 			continue
 		}
-		p, err := pattern.Parse(e.Pattern)
+		p, err := e.parsed, error(nil)
+		if p == nil {
+			p, err = pattern.Parse(e.Pattern)
+		}
 		if err != nil {
 			err = dragnet.Errorf(dragnet.EINVALID, "indicator %s: pattern: %v", e.IndicatorID, err)
 			if skip != nil {

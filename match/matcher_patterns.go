@@ -224,7 +224,7 @@ func (m *Matcher) PatternLen() (base, delta int) {
 // languages are not matched). A simple pattern that names no value the
 // value index holds ([network-traffic:dst_port = 4444]) carries no values
 // and so is matched here. A pattern that does not parse is returned, for
-// CompilePatterns to report.
+// CompilePatterns to report; one that does is passed on parsed.
 func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 	var f struct {
 		Pattern     string     `json:"pattern"`
@@ -236,12 +236,13 @@ func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 	if json.Unmarshal(o.Raw, &f) != nil || f.Pattern == "" || (f.PatternType != "" && f.PatternType != "stix") {
 		return PatternEntry{}, false
 	}
-	if p, err := pattern.Parse(f.Pattern); err == nil {
-		if cs, simple := p.Simple(); simple && indexable(cs) {
-			return PatternEntry{}, false
-		}
+	p, err := pattern.Parse(f.Pattern)
+	if err != nil {
+		p = nil
+	} else if cs, simple := p.Simple(); simple && indexable(cs) {
+		return PatternEntry{}, false
 	}
-	e := PatternEntry{IndicatorID: o.ID, Pattern: f.Pattern, Audience: o.AudienceID, TLP: o.TLP, Revoked: o.Revoked}
+	e := PatternEntry{IndicatorID: o.ID, Pattern: f.Pattern, Audience: o.AudienceID, TLP: o.TLP, Revoked: o.Revoked, parsed: p}
 	if f.Confidence > 0 && f.Confidence <= 100 {
 		e.Confidence = f.Confidence
 	}
