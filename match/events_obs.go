@@ -23,13 +23,10 @@ import (
 // otherwise readTime is called. For CSV, text is the time column's text.
 func eventObservation(f Format, text, timeField string, nvs []dragnet.Value, readTime func() time.Time) pattern.Observation {
 	var z zeekFields
-	switch f {
-	case FormatZeek:
+	if f == FormatZeek {
 		z.read(text, timeField, true)
-	case FormatJSONL:
-		z.read(text, timeField, false)
-	case FormatCSV:
-		z.ts, _ = parseTime(strings.TrimSpace(text))
+	} else {
+		z.ts = lineTime(f, text, timeField)
 	}
 	obs := pattern.Observation{NumberObserved: 1, Objects: z.objects(nvs)}
 	if z.ts.IsZero() {
