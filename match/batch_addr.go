@@ -169,7 +169,8 @@ func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
 		hk := (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 // as ip4Hashes
 		fl := s.flag[i] | ok
 		if filtered {
-			// f.has2At, written out: the compiler would not inline it.
+			// f.has2 given the line, written out: the compiler would
+			// not inline it.
 			l := f.words[s.line[i]:]
 			l = l[:8]
 			w1, m1 := wordMask(hk)

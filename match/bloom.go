@@ -128,12 +128,7 @@ func (f *ip4Filter) add(hb, x uint64) {
 // has2 reports whether the address with hashes hb, hk may be an exact
 // indicator and whether a CIDR indicator may cover or touch its /24.
 func (f *ip4Filter) has2(hb, hk uint64) (exact, block bool) {
-	return f.has2At(f.line(hb), hb, hk)
-}
-
-// has2At is has2 given the line of hb.
-func (f *ip4Filter) has2At(line uint32, hb, hk uint64) (exact, block bool) {
-	l := f.words[line:]
+	l := f.words[f.line(hb):]
 	l = l[:8]
 	w1, m1 := wordMask(hk)
 	w2, m2 := wordMask(blockBits(hb))
