@@ -166,7 +166,7 @@ func (b *Batch) filterAddrs(ix *Index, s *addrChunk) {
 	nc := 0
 	for i := range s.as {
 		k, hb := s.k[i], s.hb[i]
-		hk := (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 // as ip4Hashes
+		hk := addrHash(hb, k)
 		fl := s.flag[i] | ok
 		if filtered {
 			// f.has2 given the line, written out: the compiler would

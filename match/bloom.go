@@ -114,8 +114,12 @@ func wordMask(x uint64) (uint32, uint64) {
 // the low byte, which the multiplication carries into the high bits.
 func ip4Hashes(k uint32) (hb, hk uint64) {
 	hb = hash32(k >> 8)
-	return hb, (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15
+	return hb, addrHash(hb, k)
 }
+
+// addrHash is the hash hk of IPv4 address k given hb, the hash of its
+// /24 (see ip4Hashes).
+func addrHash(hb uint64, k uint32) uint64 { return (hb ^ uint64(k&0xff)) * 0x9e3779b97f4a7c15 }
 
 // blockBits is the hash whose bits mark a /24 in the filter.
 func blockBits(hb uint64) uint64 { return hb * 0xc2b2ae3d27d4eb4f }
