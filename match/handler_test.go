@@ -24,12 +24,7 @@ func TestHandler(t *testing.T) {
 	if err := m.Load(w.sys); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := w.st.CreateToken(w.sys, "B", dragnet.RoleRead, "test", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(match.NewHandler(m, w.st, auth.New(w.st, auth.Options{}), nil))
-	defer srv.Close()
+	srv, secret := serveMatch(t, w, m)
 	post := func(path, body string, authed bool) *http.Response {
 		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(body))
 		if authed {
@@ -171,12 +166,7 @@ func TestHandlerPatterns(t *testing.T) {
 	if err := m.Load(w.sys); err != nil {
 		t.Fatal(err)
 	}
-	secret, _, err := w.st.CreateToken(w.sys, "B", dragnet.RoleRead, "test", time.Time{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(match.NewHandler(m, w.st, auth.New(w.st, auth.Options{}), nil))
-	defer srv.Close()
+	srv, secret := serveMatch(t, w, m)
 	p := `([ipv4-addr:value = '198.51.100.1'] FOLLOWEDBY [domain-name:value = 'evil.example']) WITHIN 60 SECONDS`
 	w.publish(w.a, dragnet.CommunityCollectionID, 1, t0, ip("198.51.100.1"), map[string]any{"pattern": p, "confidence": 60})
 	if err := m.Refresh(w.sys); err != nil {
@@ -209,4 +199,17 @@ func TestHandlerPatterns(t *testing.T) {
 			t.Errorf("second event at %s: results %+v, want %d pattern hit", tc.second, ans.Results, tc.want)
 		}
 	}
+}
+
+// serveMatch serves m's match API on loopback until the test ends and
+// returns the server and a read token of organisation B.
+func serveMatch(t *testing.T, w *world, m *match.Matcher) (*httptest.Server, string) {
+	t.Helper()
+	secret, _, err := w.st.CreateToken(w.sys, "B", dragnet.RoleRead, "test", time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(match.NewHandler(m, w.st, auth.New(w.st, auth.Options{}), nil))
+	t.Cleanup(srv.Close)
+	return srv, secret
 }
