@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -89,21 +91,14 @@ func (db *DB) AddObjects(ctx context.Context, collectionID, statusID string, sub
 			return nil, fmt.Errorf("finding status: %w", err)
 		}
 	}
-	results := make([]dragnet.AddResult, len(subs))
-	prepared := make([]newObject, len(subs))
-	for i, s := range subs {
-		if s != nil && s.Object != nil {
-			results[i].ID, results[i].Version = s.Object.ID, s.Object.Version()
-		}
-		prepared[i], results[i].Err = a.prepare(s)
-	}
+	prepared, results := a.prepareAll(subs)
 	// Objects new to the store and alone in the batch go into multi-row
 	// inserts; the rest are stored one by one, in order.
 	fresh, err := a.freshIDs(ctx, prepared, results)
 	if err != nil {
 		return nil, err
 	}
-	b := &bulk{w: w}
+	b := &bulk{w: w, objs: make([]bulkObject, 0, len(fresh))}
 	dateAdded := make([]int64, len(subs))
 	for i := range prepared {
 		if results[i].Err != nil {
@@ -171,6 +166,40 @@ func (a *adder) loadIdentities(ctx context.Context) error {
 	}
 	return rows.Err()
 }
+
+// prepareAll prepares each submission (see prepare) and fills in the
+// result's id and version. The objects are independent of each other and
+// of the store, so large calls are split across the processors: the
+// writer connection waits for this work, not the other way round.
+func (a *adder) prepareAll(subs []*dragnet.Submission) ([]newObject, []dragnet.AddResult) {
+	results := make([]dragnet.AddResult, len(subs))
+	prepared := make([]newObject, len(subs))
+	one := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			s := subs[i]
+			if s != nil && s.Object != nil {
+				results[i].ID, results[i].Version = s.Object.ID, s.Object.Version()
+			}
+			prepared[i], results[i].Err = a.prepare(s)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(subs)/prepareChunk+1)
+	if workers < 2 {
+		one(0, len(subs))
+		return prepared, results
+	}
+	var wg sync.WaitGroup
+	per := (len(subs) + workers - 1) / workers
+	for lo := 0; lo < len(subs); lo += per {
+		wg.Go(func() { one(lo, min(lo+per, len(subs))) })
+	}
+	wg.Wait()
+	return prepared, results
+}
+
+// prepareChunk is the fewest objects worth a goroutine of their own in
+// prepareAll.
+const prepareChunk = 2048
 
 // prepare applies the checks that need nothing stored: content, version
 // range, TLP markings, RED to the community, impersonation.

@@ -113,7 +113,40 @@ func (b *bulk) flush(ctx context.Context) error {
 		objects = append(objects, n.id, n.typ, n.org, n.shared)
 		versions = append(versions, b.lastOID+rank[i], n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
 	}
-	subs := make([]any, 0, 9*len(objs))
+	// The submissions' and values' rows are arranged on another processor
+	// while objects and versions go in.
+	var subs, args []any
+	arranged := make(chan struct{})
+	go func() {
+		defer close(arranged)
+		subs, args = b.arrange(objs, rank)
+	}()
+	defer func() { <-arranged }()
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (id, type, owner, shared) VALUES `, 4, objects); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 6, versions); err != nil {
+		return err
+	}
+	var lastOID, lastVID int64
+	if err := b.w.queryRow(ctx, `SELECT (SELECT max(oid) FROM objects), (SELECT max(vid) FROM versions)`).Scan(&lastOID, &lastVID); err != nil {
+		return fmt.Errorf("reading row ids: %w", err)
+	}
+	if n := int64(len(objs)); lastOID != b.lastOID+n || lastVID != b.lastVID+n {
+		return fmt.Errorf("inserting objects: row ids up to %d and %d expected, got %d and %d", b.lastOID+n, b.lastVID+n, lastOID, lastVID)
+	}
+	<-arranged
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO submissions (date_added, audience, oid, vid, version_ns, tlp, org_id, latest, first) VALUES `, 9, subs); err != nil {
+		return err
+	}
+	return insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO obj_values (vid, kind, value) VALUES `, 3, args)
+}
+
+// arrange returns the arguments of the submissions' rows (in the order
+// of the call) and of the values' rows (by kind and value, each object's
+// repeats dropped), given each object's rank in id order.
+func (b *bulk) arrange(objs []bulkObject, rank []int64) (subs, args []any) {
+	subs = make([]any, 0, 9*len(objs))
 	var values []bulkValue
 	for i, o := range objs {
 		n := o.n
@@ -134,27 +167,11 @@ func (b *bulk) flush(ctx context.Context) error {
 	})
 	// An object's repeated values are neighbours now: keep one of each.
 	values = slices.Compact(values)
-	args := make([]any, 0, 3*len(values))
+	args = make([]any, 0, 3*len(values))
 	for _, v := range values {
 		args = append(args, v.vid, v.kind, v.value)
 	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (id, type, owner, shared) VALUES `, 4, objects); err != nil {
-		return err
-	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 6, versions); err != nil {
-		return err
-	}
-	var lastOID, lastVID int64
-	if err := b.w.queryRow(ctx, `SELECT (SELECT max(oid) FROM objects), (SELECT max(vid) FROM versions)`).Scan(&lastOID, &lastVID); err != nil {
-		return fmt.Errorf("reading row ids: %w", err)
-	}
-	if n := int64(len(objs)); lastOID != b.lastOID+n || lastVID != b.lastVID+n {
-		return fmt.Errorf("inserting objects: row ids up to %d and %d expected, got %d and %d", b.lastOID+n, b.lastVID+n, lastOID, lastVID)
-	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO submissions (date_added, audience, oid, vid, version_ns, tlp, org_id, latest, first) VALUES `, 9, subs); err != nil {
-		return err
-	}
-	return insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO obj_values (vid, kind, value) VALUES `, 3, args)
+	return subs, args
 }
 
 // bulkValue is one row of obj_values.
@@ -166,17 +183,19 @@ type bulkValue struct {
 // freshIDs returns the ids of prepared objects (those without a failure)
 // that the store has never seen and that occur once in the batch.
 func (a *adder) freshIDs(ctx context.Context, prepared []newObject, results []dragnet.AddResult) (map[string]bool, error) {
-	count := map[string]int{}
+	// fresh[id] is true for an id seen once so far, false for a repeat.
+	fresh := make(map[string]bool, len(prepared))
+	ids := make([]string, 0, len(prepared))
 	for i, n := range prepared {
-		if results[i].Err == nil {
-			count[n.id]++
+		if results[i].Err != nil {
+			continue
 		}
-	}
-	fresh := make(map[string]bool, len(count))
-	ids := make([]string, 0, len(count))
-	for id, c := range count {
-		fresh[id] = c == 1
-		ids = append(ids, id)
+		if _, seen := fresh[n.id]; seen {
+			fresh[n.id] = false
+			continue
+		}
+		fresh[n.id] = true
+		ids = append(ids, n.id)
 	}
 	// The ids go in as one JSON array a statement, in order, so that the
 	// look-ups walk the id index from one end to the other.
