@@ -1,9 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/dragnet-intel/dragnet/postgres"
+	"github.com/dragnet-intel/dragnet/postgres/pgtest"
 )
 
 // TestBenchIngest runs dragnet bench ingest on small inputs and checks the
@@ -38,5 +42,32 @@ func TestBenchIngest(t *testing.T) {
 	}
 	if res.MISP != nil || res.CSV.Stored != 500 || res.CSV.RepullSeconds != 0 {
 		t.Errorf("--attributes 0 --repull=false: %s", out)
+	}
+}
+
+// TestBenchIngestPostgres: with --db the bench stores into PostgreSQL and
+// says so.
+func TestBenchIngestPostgres(t *testing.T) {
+	url := pgtest.URL(t)
+	schema := pgtest.Schema(t)
+	db, err := postgres.Open(context.Background(), url, postgres.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	out := run(t, "bench", "ingest", "--lines", "700", "--attributes", "50", "--repull=false", "--db", url+sep+"search_path="+schema)
+	var res ingestBenchResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Store != "postgres" || res.CSV.Stored != 700 || res.MISP == nil || res.MISP.Entries != 50 || res.MISP.Stored < 50 {
+		t.Errorf("bench ingest --db: %s", out)
+	}
+	if err := runErr("bench", "ingest", "--lines", "10", "--data", t.TempDir(), "--db", url); err == nil {
+		t.Error("--data and --db together were accepted")
 	}
 }
