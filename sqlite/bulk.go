@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
@@ -20,11 +21,16 @@ const rowsPerInsert = 1000
 
 // insertRows inserts rows of ncols values each (flattened in args) with
 // multi-row INSERT statements; head is "INSERT INTO t (a, b) VALUES ".
+// fixed, when not empty, is SQL text for the last columns, the same in
+// every row (literals, not bound per row).
 // Statements carry rowsPerInsert rows, then what is left in tens, hundreds
 // … of rows, then one by one, so that a table needs few distinct
 // statements (the writer keeps each prepared).
-func insertRows(ctx context.Context, w *wtx, head string, ncols int, args []any) error {
+func insertRows(ctx context.Context, w *wtx, head string, ncols int, fixed string, args []any) error {
 	row := "(" + placeholders(ncols) + ")"
+	if fixed != "" {
+		row = "(" + placeholders(ncols) + ", " + fixed + ")"
+	}
 	for len(args) > 0 {
 		n := rowsPerInsert
 		for n > len(args)/ncols {
@@ -110,7 +116,10 @@ func (b *bulk) flush(ctx context.Context) error {
 	for r, i := range byID {
 		n := objs[i].n
 		rank[i] = int64(r) + 1
-		objects = append(objects, n.id, n.typ, n.org, n.shared)
+		if n.org != objs[0].n.org || n.audience != objs[0].n.audience {
+			return fmt.Errorf("inserting objects: one flush holds objects of two organisations or audiences")
+		}
+		objects = append(objects, n.id, n.typ, n.shared)
 		versions = append(versions, b.lastOID+rank[i], n.versionNS, n.spec, n.revoked, n.validUntil, n.raw)
 	}
 	// The submissions' and values' rows are arranged on another processor
@@ -122,10 +131,13 @@ func (b *bulk) flush(ctx context.Context) error {
 		subs, args = b.arrange(objs, rank)
 	}()
 	defer func() { <-arranged }()
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (id, type, owner, shared) VALUES `, 4, objects); err != nil {
+	// The organisation and audience, the same for every row, are written
+	// into the statements rather than bound to each row.
+	org, aud := strconv.FormatInt(objs[0].n.org, 10), strconv.FormatInt(objs[0].n.audience, 10)
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO objects (id, type, shared, owner) VALUES `, 3, org, objects); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 6, versions); err != nil {
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO versions (oid, version_ns, spec_version, revoked, valid_until, raw) VALUES `, 6, "", versions); err != nil {
 		return err
 	}
 	var lastOID, lastVID int64
@@ -136,10 +148,10 @@ func (b *bulk) flush(ctx context.Context) error {
 		return fmt.Errorf("inserting objects: row ids up to %d and %d expected, got %d and %d", b.lastOID+n, b.lastVID+n, lastOID, lastVID)
 	}
 	<-arranged
-	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO submissions (date_added, audience, oid, vid, version_ns, tlp, org_id, latest, first) VALUES `, 9, subs); err != nil {
+	if err := insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO submissions (date_added, oid, vid, version_ns, tlp, audience, org_id, latest, first) VALUES `, 5, aud+", "+org+", 1, 1", subs); err != nil {
 		return err
 	}
-	return insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO obj_values (vid, kind, value) VALUES `, 3, args)
+	return insertRows(ctx, b.w, `INSERT OR ROLLBACK INTO obj_values (vid, kind, value) VALUES `, 3, "", args)
 }
 
 // arrange returns the arguments of the submissions' rows (in the order
@@ -151,7 +163,7 @@ func (b *bulk) arrange(objs []bulkObject, rank []int64) (subs, args []any) {
 	for i, o := range objs {
 		n := o.n
 		oid, vid := b.lastOID+rank[i], b.lastVID+rank[i]
-		subs = append(subs, o.da, n.audience, oid, vid, n.versionNS, int(n.tlp), n.org, 1, 1)
+		subs = append(subs, o.da, oid, vid, n.versionNS, int64(n.tlp))
 		for _, v := range n.values {
 			values = append(values, bulkValue{vid: vid, kind: string(v.Kind), value: v.Value})
 		}
