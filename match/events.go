@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 )
 
 // Format is the shape of telemetry Scan reads.
@@ -94,7 +95,7 @@ func scan(r io.Reader, f Format, fields []string, timeField string, fn func(line
 				err = fn(line, v)
 			}
 		case FormatJSONL:
-			err = jsonObject(s, func(key string, jv jsonValue) error {
+			err = jsonscan.Object(s, func(key string, jv jsonscan.Value) error {
 				if !want[key] {
 					return nil
 				}
@@ -360,7 +361,7 @@ func (z *zeekEvent) scan(s string, emit func(dragnet.Value) error) error {
 			put(dv.Kind, v)
 		}
 	}
-	err := jsonObject(s, func(key string, v jsonValue) error {
+	err := jsonscan.Object(s, func(key string, v jsonscan.Value) error {
 		switch key {
 		case "id.orig_h", "id.resp_h":
 			if x, ok := v.String(); ok {

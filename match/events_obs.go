@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 	"github.com/dragnet-intel/dragnet/stix/pattern"
 )
 
@@ -76,7 +77,7 @@ type zeekFields struct {
 // log (otherwise only a timestamp is read). A line that does not parse
 // leaves what was read so far.
 func (z *zeekFields) read(s, timeField string, zeek bool) {
-	_ = jsonObject(s, func(key string, v jsonValue) error {
+	_ = jsonscan.Object(s, func(key string, v jsonscan.Value) error {
 		if timeField == "" && isTimeKey(key) || key == timeField {
 			if t, ok := jsonTime(v); ok && (z.ts.IsZero() || key == "ts") {
 				z.ts = t
@@ -88,15 +89,15 @@ func (z *zeekFields) read(s, timeField string, zeek bool) {
 		str := func() string { x, _ := v.String(); return x }
 		switch key {
 		case "duration":
-			z.duration, _ = strconv.ParseFloat(v.s, 64)
+			z.duration, _ = strconv.ParseFloat(v.Text(), 64)
 		case "id.orig_h":
 			z.origH = str()
 		case "id.resp_h":
 			z.respH = str()
 		case "id.orig_p":
-			z.origP, z.hasOrigP = port(v.s)
+			z.origP, z.hasOrigP = port(v.Text())
 		case "id.resp_p":
-			z.respP, z.hasRespP = port(v.s)
+			z.respP, z.hasRespP = port(v.Text())
 		case "proto":
 			z.proto = str()
 		case "service":
@@ -147,11 +148,11 @@ func isTimeKey(k string) bool {
 
 // jsonTime reads a timestamp given as a JSON string or number (see
 // parseTime).
-func jsonTime(v jsonValue) (time.Time, bool) {
+func jsonTime(v jsonscan.Value) (time.Time, bool) {
 	if x, ok := v.String(); ok {
 		return parseTime(x)
 	}
-	return parseTime(v.s)
+	return parseTime(v.Text())
 }
 
 // parseTime reads a timestamp: RFC 3339, or seconds since the epoch

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 )
 
 // patternIndex is a Looker with complex patterns: an Index for the
@@ -202,12 +203,12 @@ func TestJSONTime(t *testing.T) {
 		{`"2026-11-01T13:00:00+01:00"`, time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)},
 	}
 	for _, tc := range good {
-		if got, ok := jsonTime(jsonValue{s: tc.in}); !ok || !got.Equal(tc.want) {
+		if got, ok := jsonTime(jsonscan.Raw(tc.in)); !ok || !got.Equal(tc.want) {
 			t.Errorf("jsonTime(%s) = %v, %v; want %v", tc.in, got, ok, tc.want)
 		}
 	}
 	for _, in := range []string{``, `"x"`, `-1`, `0`, `null`, `true`, `1e300`, `"NaN"`, `[1]`, `"2026-13-01T00:00:00Z"`, `"1.2.3"`, `"12:00"`} {
-		if got, ok := jsonTime(jsonValue{s: in}); ok {
+		if got, ok := jsonTime(jsonscan.Raw(in)); ok {
 			t.Errorf("jsonTime(%s) = %v, accepted", in, got)
 		}
 	}

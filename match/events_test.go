@@ -48,36 +48,6 @@ func TestDetectValue(t *testing.T) {
 	}
 }
 
-func TestJSONObject(t *testing.T) {
-	good := []struct {
-		in   string
-		want []string
-	}{
-		{`{}`, nil},
-		{` {"a":"x"} `, []string{"a=x"}},
-		{`{"a":"x\"y","b":1,"c":[1,{"d":"e"}],"e":null,"f":true,"g":-1.5e3,"h":["p","q",3]}`, []string{"a=x\"y", "h=p", "h=q"}},
-		{`{"k\u0041":"\u00e9\ud83d\ude00"}`, []string{"kA=é😀"}},
-		{`{"a":{"b":"c"}}`, nil},
-	}
-	for _, tc := range good {
-		var got []string
-		err := jsonObject(tc.in, func(k string, v jsonValue) error {
-			v.Strings(func(s string) { got = append(got, k+"="+s) })
-			return nil
-		})
-		if err != nil || !slices.Equal(got, tc.want) {
-			t.Errorf("jsonObject(%s) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
-	}
-	bad := []string{``, `[]`, `{`, `{"a"}`, `{"a":}`, `{"a":"x"`, `{"a":"x",}`, `{"a":tru}`, `{"a":"x"} x`, `{"a":"\x"}`,
-		`{"a":"` + "\x01" + `"}`, `{a:1}`, `{"a":[1,2}`, `{"a":"\u12"}`, `{"a":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`}
-	for _, in := range bad {
-		if err := jsonObject(in, func(string, jsonValue) error { return nil }); err == nil {
-			t.Errorf("jsonObject(%q) accepted", in)
-		}
-	}
-}
-
 type seen struct {
 	line int
 	v    dragnet.Value

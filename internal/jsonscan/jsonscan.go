@@ -1,18 +1,22 @@
-package match
+// Package jsonscan reads the top-level members of a JSON object without
+// building it: telemetry lines and stored STIX objects are read for a few
+// members each, far more often than they are decoded whole.
+package jsonscan
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
 
-// jsonObject walks the top-level members of one JSON object in s without
-// building it: for each member it calls fn with the key and a jsonValue
-// that fn may read as a string or a list of strings (anything else is
+// Object walks the top-level members of one JSON object in s without
+// building it: for each member it calls fn with the key and a Value that
+// fn may read as a string, a list of strings or a number (anything else is
 // skipped). Keys and strings without escapes are substrings of s, so a
 // telemetry line costs no allocation beyond its own string. It checks
 // enough of the syntax to find every member; errors give the byte offset.
-func jsonObject(s string, fn func(key string, v jsonValue) error) error {
+func Object(s string, fn func(key string, v Value) error) error {
 	p := jsonParser{s: s}
 	p.ws()
 	if !p.eat('{') {
@@ -37,7 +41,7 @@ func jsonObject(s string, fn func(key string, v jsonValue) error) error {
 		if err := p.skip(0); err != nil {
 			return err
 		}
-		if err := fn(key, jsonValue{s: s[start:p.i]}); err != nil {
+		if err := fn(key, Value{s: s[start:p.i]}); err != nil {
 			return err
 		}
 		p.ws()
@@ -50,11 +54,26 @@ func jsonObject(s string, fn func(key string, v jsonValue) error) error {
 	}
 }
 
-// jsonValue is the raw text of one JSON value.
-type jsonValue struct{ s string }
+// Value is the raw text of one JSON value.
+type Value struct{ s string }
+
+// Raw returns a Value holding the JSON text s, as Object would pass it.
+func Raw(s string) Value { return Value{s: s} }
+
+// Text returns the value's JSON text.
+func (v Value) Text() string { return v.s }
+
+// Number returns the value as a number; ok is false if it is not one.
+func (v Value) Number() (float64, bool) {
+	if !jsonNumber(v.s) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v.s, 64)
+	return f, err == nil
+}
 
 // String returns the value as a string; ok is false if it is not one.
-func (v jsonValue) String() (string, bool) {
+func (v Value) String() (string, bool) {
 	if len(v.s) == 0 || v.s[0] != '"' {
 		return "", false
 	}
@@ -65,7 +84,7 @@ func (v jsonValue) String() (string, bool) {
 
 // Strings calls fn for each string in the value: the value itself, or the
 // string elements of an array.
-func (v jsonValue) Strings(fn func(string)) {
+func (v Value) Strings(fn func(string)) {
 	if s, ok := v.String(); ok {
 		fn(s)
 		return
@@ -83,7 +102,7 @@ func (v jsonValue) Strings(fn func(string)) {
 		if p.skip(1) != nil {
 			return
 		}
-		if s, ok := (jsonValue{s: p.s[start:p.i]}).String(); ok {
+		if s, ok := (Value{s: p.s[start:p.i]}).String(); ok {
 			fn(s)
 		}
 		p.ws()
@@ -215,11 +234,18 @@ func (p *jsonParser) hex4() (rune, bool) {
 	}
 	var r rune
 	for k := 0; k < 4; k++ {
-		v := hexTable[p.s[p.i+k]]
-		if v > 15 {
+		c := p.s[p.i+k]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
 			return 0, false
 		}
-		r = r<<4 | rune(v)
+		r = r<<4 | rune(c)
 	}
 	p.i += 4
 	return r, true
