@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -391,22 +392,55 @@ type AlertClaimer interface {
 	ClaimAlert(ctx context.Context, id string) (bool, error)
 }
 
-// IndicatorTerms reads the JSON array [confidence, valid_from] that value
-// scanners select from an indicator (either may be null): the confidence
-// when it is a whole number in 0..100, else 0, and valid_from when it is
-// an RFC 3339 timestamp, else zero.
-func IndicatorTerms(arr string) (confidence int, validFrom time.Time) {
-	var v [2]any
-	if json.Unmarshal([]byte(arr), &v) != nil {
-		return 0, time.Time{}
+// IndicatorTerms reads from an indicator's JSON the top-level members that
+// stores index and value scanners report: confidence when it is a whole
+// number in 0..100 (else 0), valid_from when it is an RFC 3339 timestamp
+// (else zero) and valid_until when it is a STIX timestamp in the years
+// 1678–2261, whose nanoseconds fit an int64 (else zero). Property names
+// are exact; a member given twice counts as its last, as a decoder reads
+// it; members nested in other members do not count. Text that is not one
+// JSON object gives zeros.
+func IndicatorTerms(raw string) (confidence int, validFrom, validUntil time.Time) {
+	var conf, from, until jsonscan.Value
+	err := jsonscan.Object(raw, func(key string, v jsonscan.Value) error {
+		switch key {
+		case "confidence":
+			conf = v
+		case "valid_from":
+			from = v
+		case "valid_until":
+			until = v
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, time.Time{}, time.Time{}
 	}
-	if c, ok := v[0].(float64); ok && c >= 0 && c <= 100 && c == float64(int(c)) {
+	if c, ok := conf.Number(); ok && c >= 0 && c <= 100 && c == float64(int(c)) {
 		confidence = int(c)
 	}
-	if s, ok := v[1].(string); ok {
+	if s, ok := from.String(); ok {
 		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 			validFrom = t.UTC()
 		}
 	}
-	return confidence, validFrom
+	if s, ok := until.String(); ok {
+		if t, err := stix.ParseTimestamp(s); err == nil && t.Year() >= 1678 && t.Year() <= 2261 {
+			validUntil = t
+		}
+	}
+	return confidence, validFrom, validUntil
+}
+
+// ValidUntilNanos is an indicator's valid_until (see IndicatorTerms) in
+// nanoseconds since the epoch, the column stores keep it in; 0 when it has
+// none or o is not an indicator.
+func ValidUntilNanos(o *stix.Object) int64 {
+	if o.Type != "indicator" {
+		return 0
+	}
+	if _, _, t := IndicatorTerms(string(o.Raw)); !t.IsZero() {
+		return t.UnixNano()
+	}
+	return 0
 }

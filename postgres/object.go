@@ -168,7 +168,7 @@ func (db *DB) addObjects(ctx context.Context, tx pgx.Tx, p dragnet.Principal, co
 		if pd.spec == "" {
 			pd.spec = newestSpec
 		}
-		pd.until = validUntil(o)
+		pd.until = dragnet.ValidUntilNanos(o)
 		tlp, err := dragnet.TLPOfMarkings(o.ObjectMarkingRefs)
 		if err != nil {
 			results[i].Err = err

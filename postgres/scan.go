@@ -29,8 +29,7 @@ func system(ctx context.Context) error {
 // object in each audience; callers add conditions on s.
 const entriesSQL = `SELECT ov.kind, ov.value, s.obj_id, s.type, s.version_ns, s.audience_id, s.tlp, s.submitter,
 		s.revoked, v.valid_until_ns, s.date_added,
-		CASE WHEN s.type = 'indicator' THEN (SELECT json_build_array(j->'confidence', j->'valid_from')::text
-			FROM (SELECT convert_from(v.raw, 'UTF8')::json AS j) r) END
+		CASE WHEN s.type = 'indicator' THEN convert_from(v.raw, 'UTF8') END
 	FROM submissions s JOIN versions v ON v.vid = s.vid JOIN obj_values ov ON ov.vid = s.vid
 	WHERE s.latest`
 
@@ -45,7 +44,7 @@ func scanEntry(rows pgx.Rows) (*dragnet.ValueEntry, error) {
 		return nil, err
 	}
 	if ind != nil {
-		e.Confidence, e.ValidFrom = dragnet.IndicatorTerms(*ind)
+		e.Confidence, e.ValidFrom, _ = dragnet.IndicatorTerms(*ind)
 	}
 	e.Value.Kind = dragnet.ValueKind(kind)
 	e.Version, e.DateAdded, e.TLP = versionTime(ver, date), micros(date), dragnet.TLP(tlp)

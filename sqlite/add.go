@@ -231,7 +231,7 @@ func (a *adder) prepare(s *dragnet.Submission) (newObject, error) {
 	}
 	_, byMember := a.identities[o.CreatedByRef]
 	n := newObject{
-		id: o.ID, typ: o.Type, spec: spec, versionNS: vns, revoked: o.Revoked, validUntil: validUntil(o),
+		id: o.ID, typ: o.Type, spec: spec, versionNS: vns, revoked: o.Revoked, validUntil: dragnet.ValidUntilNanos(o),
 		raw: o.Raw, audience: a.aud.ID, tlp: tlp, org: a.p.Org.ID, values: s.Values,
 		shared: vns != 0 && (o.CreatedByRef == "" || byMember),
 	}

@@ -60,7 +60,7 @@ func (db *DB) ValueRefs(ctx context.Context, v dragnet.Value) ([]*dragnet.ValueR
 // valueEntryQuery selects the value entries of current (latest)
 // submissions; callers add conditions on s.
 const valueEntryQuery = `SELECT ov.kind, ov.value, o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added, v.revoked, v.valid_until,
-		CASE WHEN o.type = 'indicator' THEN json_extract(CAST(v.raw AS TEXT), '$.confidence', '$.valid_from') END
+		CASE WHEN o.type = 'indicator' THEN CAST(v.raw AS TEXT) END
 	FROM submissions s
 	JOIN obj_values ov ON ov.vid = s.vid
 	JOIN versions v ON v.vid = s.vid
@@ -77,7 +77,7 @@ func scanEntry(rows *sql.Rows) (*dragnet.ValueEntry, error) {
 		return nil, fmt.Errorf("reading value index: %w", err)
 	}
 	if ind.Valid {
-		e.Confidence, e.ValidFrom = dragnet.IndicatorTerms(ind.String)
+		e.Confidence, e.ValidFrom, _ = dragnet.IndicatorTerms(ind.String)
 	}
 	e.Value.Kind = dragnet.ValueKind(kind)
 	e.TLP, e.DateAdded, e.ValidUntil = dragnet.TLP(tlp), fromMicros(da), fromNanos(until)

@@ -86,45 +86,6 @@ func insertSubmission(ctx context.Context, w *wtx, oid, vid int64, n newObject, 
 	return da, nil
 }
 
-// validUntil reads an indicator's valid_until (nanoseconds; 0 if absent
-// or not a STIX timestamp). When the name occurs once it reads the value
-// without decoding the whole object (indicators have no nested property of
-// that name); otherwise it decodes the object.
-func validUntil(o *stix.Object) int64 {
-	if o.Type != "indicator" {
-		return 0
-	}
-	key := []byte(`"valid_until"`)
-	i := bytes.Index(o.Raw, key)
-	if i < 0 {
-		return 0
-	}
-	if bytes.Count(o.Raw, key) == 1 {
-		rest := bytes.TrimLeft(o.Raw[i+len(key):], " \t\r\n")
-		if len(rest) > 0 && rest[0] == ':' {
-			rest = bytes.TrimLeft(rest[1:], " \t\r\n")
-			if len(rest) > 0 && rest[0] == '"' {
-				if end := bytes.IndexByte(rest[1:], '"'); end > 0 {
-					if t, err := stix.ParseTimestamp(string(rest[1 : 1+end])); err == nil {
-						return t.UnixNano()
-					}
-				}
-			}
-		}
-	}
-	var v struct {
-		ValidUntil string `json:"valid_until"`
-	}
-	if json.Unmarshal(o.Raw, &v) != nil || v.ValidUntil == "" {
-		return 0
-	}
-	t, err := stix.ParseTimestamp(v.ValidUntil)
-	if err != nil {
-		return 0
-	}
-	return t.UnixNano()
-}
-
 // sameJSON reports whether two encodings hold the same JSON value.
 func sameJSON(a, b []byte) bool {
 	if bytes.Equal(a, b) {

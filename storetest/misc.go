@@ -134,11 +134,17 @@ func testValueScanner(t *testing.T, e *env) {
 	from := "2026-01-02T03:04:05.5Z"
 	e.mustAdd(a, own, sub(obj("indicator", uuid(1), t0, nil, map[string]any{"valid_until": until, "valid_from": from, "confidence": 85}), ip))
 	e.mustAdd(a, dragnet.CommunityCollectionID, sub(obj("indicator", uuid(2), t0, nil, nil), ip2))
+	// "Never expires" as feeds write it, beyond what nanoseconds since the
+	// epoch hold, and terms that are not the indicator's own (nested in an
+	// extension): no expiry, no confidence.
+	ip3 := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.3"}
+	e.mustAdd(a, own, sub(obj("indicator", uuid(3), t0, nil, map[string]any{"valid_until": "9999-12-31T23:59:59Z",
+		"x_vendor_ext": map[string]any{"confidence": 90, "valid_until": "2020-01-01T00:00:00Z"}}), ip3))
 	_, err := vs.ScanValues(as(a), func(*dragnet.ValueEntry) error { return nil })
 	wantCode(t, "member scans", err, dragnet.EFORBIDDEN)
 	var got []*dragnet.ValueEntry
 	cursor, err := vs.ScanValues(e.sys, func(v *dragnet.ValueEntry) error { got = append(got, v); return nil })
-	if err != nil || len(got) != 2 {
+	if err != nil || len(got) != 3 {
 		t.Fatalf("scan: %d entries, %v", len(got), err)
 	}
 	for _, v := range got {
@@ -150,6 +156,10 @@ func testValueScanner(t *testing.T, e *env) {
 			}
 		case "indicator--" + uuid(2):
 			if v.Value != ip2 || v.AudienceID != 1 || v.TLP != dragnet.TLPGreen || !v.ValidUntil.IsZero() || v.Confidence != 0 {
+				t.Errorf("entry %+v", v)
+			}
+		case "indicator--" + uuid(3):
+			if v.Value != ip3 || !v.ValidUntil.IsZero() || v.Confidence != 0 {
 				t.Errorf("entry %+v", v)
 			}
 		default:
