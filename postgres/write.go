@@ -7,7 +7,6 @@ import (
 	"reflect"
 
 	"github.com/jackc/pgx/v5"
-
 )
 
 // Failure messages shown to submitters (the same words as the sqlite
