@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/dragnet-intel/dragnet"
 )
@@ -57,15 +58,28 @@ func (db *DB) ValueRefs(ctx context.Context, v dragnet.Value) ([]*dragnet.ValueR
 	return out, rows.Err()
 }
 
-// valueEntryQuery selects the value entries of current (latest)
-// submissions; callers add conditions on s.
-const valueEntryQuery = `SELECT ov.kind, ov.value, o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added, v.revoked, v.valid_until,
-		CASE WHEN o.type = 'indicator' THEN CAST(v.raw AS TEXT) END
-	FROM submissions s
-	JOIN obj_values ov ON ov.vid = s.vid
+// valueEntryCols are the columns scanEntry reads, from submissions s
+// joined by valueEntryJoins.
+const valueEntryCols = `ov.kind, ov.value, o.id, o.type, s.version_ns, s.audience, s.tlp, s.org_id, s.date_added, v.revoked, v.valid_until,
+		CASE WHEN o.type = 'indicator' THEN CAST(v.raw AS TEXT) END`
+
+const valueEntryJoins = `JOIN obj_values ov ON ov.vid = s.vid
 	JOIN versions v ON v.vid = s.vid
-	JOIN objects o ON o.oid = s.oid
+	JOIN objects o ON o.oid = s.oid`
+
+// valueEntryQuery selects the value entries of current (latest)
+// submissions.
+const valueEntryQuery = `SELECT ` + valueEntryCols + `
+	FROM submissions s
+	` + valueEntryJoins + `
 	WHERE s.latest = 1`
+
+// valueEntriesOf selects the value entries of the current submissions of
+// the (oid, audience) pairs given as one JSON array of [oid, audience].
+const valueEntriesOf = `SELECT ` + valueEntryCols + `
+	FROM json_each(?) j
+	CROSS JOIN submissions s ON s.oid = j.value->>0 AND s.audience = j.value->>1 AND s.latest = 1
+	` + valueEntryJoins
 
 func scanEntry(rows *sql.Rows) (*dragnet.ValueEntry, error) {
 	e := &dragnet.ValueEntry{}
@@ -179,27 +193,85 @@ func (db *DB) ValueChanges(ctx context.Context, cursor int64, limit int) ([]*dra
 	if len(cs) > limit {
 		cs = cs[:limit]
 	}
+	// The page's object ids and current entries come in two queries, not
+	// two per change: a writer's batch can be a million changes.
+	type pair struct{ oid, aud int64 }
+	ids := map[int64]string{}
+	seen := map[pair]bool{}
+	var oids, pairs []byte
+	oids, pairs = append(oids, '['), append(pairs, '[')
+	for _, c := range cs {
+		p := pair{c.oid, c.aud}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if len(pairs) > 1 {
+			pairs = append(pairs, ',')
+		}
+		pairs = fmt.Appendf(pairs, "[%d,%d]", c.oid, c.aud)
+		if _, ok := ids[c.oid]; !ok {
+			ids[c.oid] = ""
+			if len(oids) > 1 {
+				oids = append(oids, ',')
+			}
+			oids = strconv.AppendInt(oids, c.oid, 10)
+		}
+	}
+	oids, pairs = append(oids, ']'), append(pairs, ']')
+	rows, err := tx.QueryContext(ctx, `SELECT o.oid, o.id FROM json_each(?) j CROSS JOIN objects o ON o.oid = j.value`, string(oids))
+	if err != nil {
+		return nil, cursor, fmt.Errorf("reading value changes: %w", err)
+	}
+	for rows.Next() {
+		var oid int64
+		var id string
+		if err := rows.Scan(&oid, &id); err != nil {
+			rows.Close()
+			return nil, cursor, err
+		}
+		ids[oid] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, cursor, fmt.Errorf("reading value changes: %w", err)
+	}
+	for oid, id := range ids {
+		if id == "" {
+			return nil, cursor, fmt.Errorf("reading value changes: object %d not found", oid)
+		}
+	}
+	// An id names one object per audience (objects relayed by several
+	// holders share an id across audiences), so (id, audience) finds the
+	// change an entry belongs to.
+	type key struct {
+		id  string
+		aud int64
+	}
+	current := map[key][]*dragnet.ValueEntry{}
+	if rows, err = tx.QueryContext(ctx, valueEntriesOf, string(pairs)); err != nil {
+		return nil, cursor, fmt.Errorf("reading value changes: %w", err)
+	}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			rows.Close()
+			return nil, cursor, err
+		}
+		k := key{e.ObjectID, e.AudienceID}
+		current[k] = append(current[k], e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, cursor, fmt.Errorf("reading value changes: %w", err)
+	}
 	out := make([]*dragnet.ValueChange, 0, len(cs))
 	for _, c := range cs {
-		vc := &dragnet.ValueChange{Seq: c.seq, AudienceID: c.aud, Entries: []*dragnet.ValueEntry{}}
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM objects WHERE oid = ?`, c.oid).Scan(&vc.ObjectID); err != nil {
-			return nil, cursor, fmt.Errorf("reading value changes: %w", err)
-		}
-		rows, err := tx.QueryContext(ctx, valueEntryQuery+` AND s.oid = ? AND s.audience = ?`, c.oid, c.aud)
-		if err != nil {
-			return nil, cursor, fmt.Errorf("reading value changes: %w", err)
-		}
-		for rows.Next() {
-			e, err := scanEntry(rows)
-			if err != nil {
-				rows.Close()
-				return nil, cursor, err
-			}
-			vc.Entries = append(vc.Entries, e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, cursor, err
+		es := current[key{ids[c.oid], c.aud}]
+		vc := &dragnet.ValueChange{Seq: c.seq, ObjectID: ids[c.oid], AudienceID: c.aud, Entries: make([]*dragnet.ValueEntry, 0, len(es))}
+		for _, e := range es {
+			cp := *e
+			vc.Entries = append(vc.Entries, &cp)
 		}
 		out = append(out, vc)
 		cursor = c.seq

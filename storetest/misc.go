@@ -204,6 +204,27 @@ func testValueScanner(t *testing.T, e *env) {
 	if len(few) != 2 || len(all) < 3 || few[1].Seq != all[1].Seq || !slices.IsSortedFunc(all, func(x, y *dragnet.ValueChange) int { return int(x.Seq - y.Seq) }) {
 		t.Errorf("limited changes %v of %v", few, all)
 	}
+	// One SCO id held by two organisations, each out of the other's
+	// sight, is two objects: in one page of changes each carries only
+	// its own audience's entries.
+	b := e.org("B")
+	_, mark, _ := vs.ValueChanges(e.sys, 0, 0)
+	mark = max(mark, next2)
+	scoRaw := `{"type":"ipv4-addr","spec_version":"2.1","id":"ipv4-addr--` + uuid(9) + `","value":"198.51.100.9"}`
+	va := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.9"}
+	vb := dragnet.Value{Kind: dragnet.ValueIPv4, Value: "198.51.100.10"}
+	e.mustAdd(a, own, &dragnet.Submission{Object: mustDecode(t, scoRaw), Values: []dragnet.Value{va}})
+	e.mustAdd(b, e.coll(b, "B"), &dragnet.Submission{Object: mustDecode(t, scoRaw), Values: []dragnet.Value{vb}})
+	cs, _, err = vs.ValueChanges(e.sys, mark, 0)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("changes for one SCO id held twice: %+v, %v", cs, err)
+	}
+	for _, c := range cs {
+		want := map[int64]dragnet.Value{e.audOf(a, "A"): va, e.audOf(b, "B"): vb}[c.AudienceID]
+		if c.ObjectID != "ipv4-addr--"+uuid(9) || len(c.Entries) != 1 || c.Entries[0].Value != want || c.Entries[0].AudienceID != c.AudienceID {
+			t.Errorf("change of audience %d: %s %+v, want the one entry %v", c.AudienceID, c.ObjectID, c.Entries, want)
+		}
+	}
 }
 
 func testAudit(t *testing.T, e *env) {

@@ -125,6 +125,22 @@ func (e *env) coll(o *dragnet.Org, title string) string {
 	return ""
 }
 
+// audOf returns the audience id of the collection o sees titled title.
+func (e *env) audOf(o *dragnet.Org, title string) int64 {
+	e.t.Helper()
+	cs, err := e.s.Collections(as(o))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, c := range cs {
+		if c.Title == title {
+			return c.ID
+		}
+	}
+	e.t.Fatalf("%s sees no collection %q", o.Name, title)
+	return 0
+}
+
 // add publishes subs as o and fails the test on a fault.
 func (e *env) add(o *dragnet.Org, coll string, subs ...*dragnet.Submission) []dragnet.AddResult {
 	e.t.Helper()
