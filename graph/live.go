@@ -46,6 +46,9 @@ type Live struct {
 	recent  recent
 	cursor  int64            // the tail's cursor: everything up to it is in the graph or in recent
 	country map[int64]string // organisation id -> country
+	// builtHead is the store's head (the tail's cursor for "now") when
+	// the current graph's scan began; -1 when unknown (no tail).
+	builtHead int64
 }
 
 // NewLive returns a Live graph over src; orgs lists the organisations
@@ -54,7 +57,7 @@ func NewLive(src dragnet.ObjectScanner, orgs func(context.Context) ([]*dragnet.O
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := &Live{src: src, orgs: orgs, opts: opts, log: log, recent: newRecent(), cursor: -1}
+	l := &Live{src: src, orgs: orgs, opts: opts, log: log, recent: newRecent(), cursor: -1, builtHead: -1}
 	l.tail, _ = src.(dragnet.ObjectTail)
 	if l.tail != nil {
 		l.rem, _ = src.(dragnet.RemovalTail)
@@ -124,6 +127,7 @@ func (l *Live) reload(ctx context.Context) error {
 	l.mu.Lock()
 	l.cur.Store(g)
 	l.country = country
+	l.builtHead = head
 	if head >= 0 {
 		l.recent.pruneThrough(head)
 		l.cursor = max(l.cursor, head)
@@ -133,22 +137,75 @@ func (l *Live) reload(ctx context.Context) error {
 	return nil
 }
 
-// Run builds the graph now, unless a Sync has already, and then every
-// interval until ctx is done, logging failures (the previous graph keeps
-// answering).
+// Run builds the graph now, unless a Sync has already, and then rebuilds
+// it until ctx is done, logging failures (the previous graph keeps
+// answering). A rebuild reads every object, so it runs only when the store
+// changed since the last one (new or removed submissions, organisations'
+// countries), at most once per interval, and never closer than
+// rebuildSpacing times the last build's duration: a large store is not
+// rebuilt back to back, and an idle one not at all.
 func (l *Live) Run(ctx context.Context, every time.Duration) {
-	build := l.ensureBuilt
+	start := time.Now()
+	if err := l.ensureBuilt(ctx); err != nil && ctx.Err() == nil {
+		l.log.Error("building the graph", "err", err)
+	}
+	took := time.Since(start)
 	for {
-		if err := build(ctx); err != nil && ctx.Err() == nil {
-			l.log.Error("building the graph", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(every):
-			build = l.Reload
+		case <-time.After(max(every, rebuildSpacing*took)):
+		}
+		stale, err := l.stale(ctx)
+		if err != nil && ctx.Err() == nil {
+			l.log.Error("checking the graph", "err", err)
+		}
+		if !stale {
+			continue
+		}
+		start := time.Now()
+		if err := l.Reload(ctx); err != nil && ctx.Err() == nil {
+			l.log.Error("building the graph", "err", err)
+		}
+		took = time.Since(start)
+	}
+}
+
+// rebuildSpacing bounds the share of a processor that rebuilds take: the
+// wait after a build is at least this many times its duration.
+const rebuildSpacing = 4
+
+// stale reports whether the store changed since the current graph was
+// built: its head moved (objects published or removed) or an
+// organisation's country changed. Without a tail the store cannot say, and
+// the graph counts as stale.
+func (l *Live) stale(ctx context.Context) (bool, error) {
+	l.mu.RLock()
+	built, country := l.builtHead, l.country
+	l.mu.RUnlock()
+	if l.tail == nil || built < 0 || l.cur.Load() == nil {
+		return true, nil
+	}
+	_, head, err := l.tail.ObjectsAfter(ctx, -1, 0)
+	if err != nil {
+		return true, err
+	}
+	if head != built {
+		return true, nil
+	}
+	orgs, err := l.orgs(ctx)
+	if err != nil {
+		return true, err
+	}
+	if len(orgs) != len(country) {
+		return true, nil
+	}
+	for _, o := range orgs {
+		if c, ok := country[o.ID]; !ok || c != o.Country {
+			return true, nil
 		}
 	}
+	return false, nil
 }
 
 // Correlate answers Graph.Correlate on the current graph and the
