@@ -185,11 +185,15 @@ func (m *Matcher) Refresh(ctx context.Context) error {
 func (m *Matcher) Wait() { m.wg.Wait() }
 
 // refreshLocked reads the changes after m.cursor into the delta and
-// publishes base with the new delta.
+// publishes base with the new delta. It stops reading once the delta holds
+// maxBacklog times MaxDelta objects: a rebuild follows (see Refresh) and
+// its scan covers the rest, so a writer's million changes are neither
+// held in memory nor compiled into a delta only to be thrown away; they
+// match once the rebuild is in.
 func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 	changed := false
 	patChanged := m.patterns.Load() == nil || m.patterns.Load().base != m.patBase
-	for {
+	for len(m.delta) <= maxBacklog*m.opt.MaxDelta {
 		changes, next, err := m.src.ValueChanges(ctx, m.cursor, 1000)
 		if err != nil {
 			return fmt.Errorf("reading value changes: %w", err)
@@ -238,6 +242,10 @@ func (m *Matcher) refreshLocked(ctx context.Context, base *Index) error {
 	m.view.Store(&view{base: base, delta: delta, masked: masked})
 	return nil
 }
+
+// maxBacklog bounds the delta a refresh reads into, in multiples of
+// MaxDelta.
+const maxBacklog = 16
 
 // rebuild builds a new base from a fresh scan, then, under the lock,
 // swaps it in with a delta of the changes made after that scan.

@@ -336,3 +336,45 @@ func TestMatcherIndicatorTerms(t *testing.T) {
 		t.Errorf("valid now: hits = %+v", hs)
 	}
 }
+
+// TestMatcherLargeBacklog: a writer's burst far past MaxDelta is not read
+// into the delta whole (a rebuild covers it), and once the rebuild is in,
+// every indicator of the burst hits.
+func TestMatcherLargeBacklog(t *testing.T) {
+	w := newWorld(t)
+	m := match.NewMatcher(w.st, match.MatcherOptions{MaxDelta: 2})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	const n = 3000
+	subs := make([]*dragnet.Submission, n)
+	for i := range subs {
+		v := ip(fmt.Sprintf("10.0.%d.%d", i/256, i%256))
+		raw := fmt.Sprintf(`{"type":"indicator","spec_version":"2.1","id":"%s","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern":"[ipv4-addr:value = '%s']","pattern_type":"stix","valid_from":"2026-01-01T00:00:00Z"}`, id(i+1), v.Value)
+		o, err := stix.Decode([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs[i] = &dragnet.Submission{Object: o, Values: []dragnet.Value{v}}
+	}
+	if _, err := w.st.AddObjects(w.as(w.b), dragnet.CommunityCollectionID, "", subs); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	// (The rebuild may already be in, with an empty delta.)
+	if _, delta := m.Len(); delta >= n {
+		t.Errorf("the first refresh read the whole burst into the delta (%d objects)", delta)
+	}
+	m.Wait()
+	if err := m.Refresh(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	acc := w.access(w.b)
+	for i := 0; i < n; i++ {
+		if got := m.AppendLookup(nil, ip(fmt.Sprintf("10.0.%d.%d", i/256, i%256)), acc); len(got) != 1 {
+			t.Fatalf("after the rebuild indicator %d has %d hits", i+1, len(got))
+		}
+	}
+}
