@@ -36,6 +36,10 @@ type Matcher struct {
 	rebuilding bool
 	rebuildErr error
 	wg         sync.WaitGroup
+	// life ends when Run returns, and with it a rebuild under way: a
+	// rebuild outlives the Refresh that started it, not the server.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // MatcherOptions tune a Matcher.
@@ -80,6 +84,7 @@ func NewMatcher(src dragnet.ValueScanner, opt MatcherOptions) *Matcher {
 		opt.MaxDelta = 10000
 	}
 	m := &Matcher{src: src, opt: opt, delta: map[objAud][]Entry{}, patDelta: map[objAud]*PatternEntry{}}
+	m.life, m.endLife = context.WithCancel(context.Background())
 	if t, ok := opt.Objects.(dragnet.ObjectTail); ok {
 		m.tail = t
 		m.rem, _ = opt.Objects.(dragnet.RemovalTail)
@@ -176,7 +181,14 @@ func (m *Matcher) Refresh(ctx context.Context) error {
 	if len(m.delta) > m.opt.MaxDelta && !m.rebuilding {
 		m.rebuilding = true
 		m.wg.Add(1)
-		go m.rebuild(context.WithoutCancel(ctx))
+		// ctx's values (the principal) without its end; Run's instead.
+		rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		stop := context.AfterFunc(m.life, cancel)
+		go func() {
+			defer cancel()
+			defer stop()
+			m.rebuild(rctx)
+		}()
 	}
 	return nil
 }
@@ -290,6 +302,7 @@ func (m *Matcher) Run(ctx context.Context, interval time.Duration, wake <-chan d
 	for {
 		select {
 		case <-ctx.Done():
+			m.endLife() // a rebuild under way stops rather than finish its scan
 			m.Wait()
 			return
 		case <-t.C:

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -376,5 +377,56 @@ func TestMatcherLargeBacklog(t *testing.T) {
 		if got := m.AppendLookup(nil, ip(fmt.Sprintf("10.0.%d.%d", i/256, i%256)), acc); len(got) != 1 {
 			t.Fatalf("after the rebuild indicator %d has %d hits", i+1, len(got))
 		}
+	}
+}
+
+// slowScanner is a store whose full scans, once armed, last until their
+// context ends.
+type slowScanner struct {
+	dragnet.ValueScanner
+	armed   atomic.Bool
+	started chan struct{}
+}
+
+func (s *slowScanner) ScanValues(ctx context.Context, fn func(*dragnet.ValueEntry) error) (int64, error) {
+	if s.armed.Load() {
+		close(s.started)
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
+	return s.ValueScanner.ScanValues(ctx, fn)
+}
+
+// TestMatcherRunStopsRebuild: when Run's context ends, a rebuild under way
+// stops instead of finishing its scan (a server's shutdown does not wait
+// for a scan of millions of values).
+func TestMatcherRunStopsRebuild(t *testing.T) {
+	w := newWorld(t)
+	src := &slowScanner{ValueScanner: w.st, started: make(chan struct{})}
+	m := match.NewMatcher(src, match.MatcherOptions{MaxDelta: 1})
+	if err := m.Load(w.sys); err != nil {
+		t.Fatal(err)
+	}
+	src.armed.Store(true)
+	t0 := time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC)
+	for i := 1; i <= 3; i++ {
+		w.publish(w.b, dragnet.CommunityCollectionID, i, t0, ip(fmt.Sprintf("192.0.2.%d", i)), nil)
+	}
+	ctx, cancel := context.WithCancel(w.sys)
+	done := make(chan struct{})
+	go func() {
+		m.Run(ctx, 10*time.Millisecond, nil)
+		close(done)
+	}()
+	select {
+	case <-src.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no rebuild started")
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return while a rebuild's scan was under way")
 	}
 }
