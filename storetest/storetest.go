@@ -112,21 +112,17 @@ func as(o *dragnet.Org) context.Context {
 // coll returns the collection id of the audience titled title, as seen by o.
 func (e *env) coll(o *dragnet.Org, title string) string {
 	e.t.Helper()
-	cs, err := e.s.Collections(as(o))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for _, c := range cs {
-		if c.Title == title {
-			return c.CollectionID
-		}
-	}
-	e.t.Fatalf("%s sees no collection %q", o.Name, title)
-	return ""
+	return e.collection(o, title).CollectionID
 }
 
 // audOf returns the audience id of the collection o sees titled title.
 func (e *env) audOf(o *dragnet.Org, title string) int64 {
+	e.t.Helper()
+	return e.collection(o, title).ID
+}
+
+// collection returns the collection o sees titled title.
+func (e *env) collection(o *dragnet.Org, title string) *dragnet.Collection {
 	e.t.Helper()
 	cs, err := e.s.Collections(as(o))
 	if err != nil {
@@ -134,11 +130,11 @@ func (e *env) audOf(o *dragnet.Org, title string) int64 {
 	}
 	for _, c := range cs {
 		if c.Title == title {
-			return c.ID
+			return c
 		}
 	}
 	e.t.Fatalf("%s sees no collection %q", o.Name, title)
-	return 0
+	return nil
 }
 
 // add publishes subs as o and fails the test on a fault.
