@@ -1,13 +1,12 @@
 package graph
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 	"github.com/dragnet-intel/dragnet/stix"
 )
 
@@ -33,83 +32,118 @@ type extracted struct {
 type ref struct{ prop, to string }
 
 // extract reads the id, type, references, relationship ends, confidence,
-// observable values and time range of one STIX object.
+// observable values and time range of one STIX object. It walks the JSON
+// text (internal/jsonscan) rather than decoding it: a graph build reads
+// every object in the store. A member given twice counts as its last, as
+// a decoder reads it.
 func extract(raw []byte) (*extracted, error) {
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	top, err := members(jsonscan.Raw(string(raw)))
+	if err != nil {
 		return nil, fmt.Errorf("decoding: %w", err)
 	}
-	if m == nil {
-		return nil, errors.New("not a JSON object")
-	}
+	str := func(k string) string { s, _ := top.get(k).String(); return s }
 	x := &extracted{conf: confAbsent}
-	x.id, _ = m["id"].(string)
-	x.typ, _ = m["type"].(string)
+	x.id, x.typ = str("id"), str("type")
 	if x.typ == "" || typeOfID(x.id) != x.typ {
 		return nil, fmt.Errorf("id %q does not name an object of type %q", x.id, x.typ)
 	}
-	if c, ok := m["confidence"].(float64); ok && c >= 0 && c <= 100 {
+	if c, ok := top.get("confidence").Number(); ok && c >= 0 && c <= 100 {
 		x.conf = uint8(c)
 	}
 	if x.typ == "relationship" {
-		x.rel.src, _ = m["source_ref"].(string)
-		x.rel.dst, _ = m["target_ref"].(string)
-		x.rel.typ, _ = m["relationship_type"].(string)
+		x.rel.src, x.rel.dst, x.rel.typ = str("source_ref"), str("target_ref"), str("relationship_type")
 		if x.rel.typ == "" {
 			x.rel.typ = "related-to"
 		}
 	}
-	for k, v := range m {
-		if x.typ == "relationship" && (k == "source_ref" || k == "target_ref") {
+	for _, m := range top {
+		if x.typ == "relationship" && (m.key == "source_ref" || m.key == "target_ref") {
 			continue
 		}
-		x.walk(k, v, 0)
+		x.walk(m.key, m.v, 0)
 	}
-	x.times(m)
-	x.values = objectValues(x.typ, m)
-	x.name = objectName(x.typ, m)
+	x.times(str)
+	x.values = objectValues(x.typ, str, top.get("hashes"))
+	x.name = objectName(x.typ, str)
 	return x, nil
+}
+
+// member is one member of a JSON object.
+type member struct {
+	key string
+	v   jsonscan.Value
+}
+
+// memberList is an object's members, each key once (its last value).
+type memberList []member
+
+// members lists the members of the object v.
+func members(v jsonscan.Value) (memberList, error) {
+	var ms memberList
+	err := v.Members(func(k string, v jsonscan.Value) error {
+		for i := range ms {
+			if ms[i].key == k {
+				ms[i].v = v
+				return nil
+			}
+		}
+		ms = append(ms, member{k, v})
+		return nil
+	})
+	return ms, err
+}
+
+// get returns the member named k (an empty Value when there is none).
+func (ms memberList) get(k string) jsonscan.Value {
+	for _, m := range ms {
+		if m.key == k {
+			return m.v
+		}
+	}
+	return jsonscan.Value{}
 }
 
 // walk collects *_ref and *_refs properties at any depth (extensions,
 // granular markings, embedded objects).
-func (x *extracted) walk(key string, v any, depth int) {
+func (x *extracted) walk(key string, v jsonscan.Value, depth int) {
 	if depth > 8 {
 		return
 	}
-	switch t := v.(type) {
-	case string:
-		if strings.HasSuffix(key, "_ref") && strings.Contains(t, "--") {
-			x.refs = append(x.refs, ref{key, t})
+	switch v.Kind() {
+	case '"':
+		if s, _ := v.String(); strings.HasSuffix(key, "_ref") && strings.Contains(s, "--") {
+			x.refs = append(x.refs, ref{key, s})
 		}
-	case []any:
-		for _, e := range t {
-			if s, ok := e.(string); ok {
+	case '[':
+		_ = v.Elements(func(e jsonscan.Value) error {
+			if s, ok := e.String(); ok {
 				if strings.HasSuffix(key, "_refs") && strings.Contains(s, "--") {
 					x.refs = append(x.refs, ref{key, s})
 				}
-				continue
+				return nil
 			}
 			x.walk(key, e, depth+1)
-		}
-	case map[string]any:
-		for k, e := range t {
-			x.walk(k, e, depth+1)
+			return nil
+		})
+	case '{':
+		ms, _ := members(v)
+		for _, m := range ms {
+			x.walk(m.key, m.v, depth+1)
 		}
 	}
 }
 
 // times sets the time range the object speaks of: when it was seen, else
 // when it was made.
-func (x *extracted) times(m map[string]any) {
+func (x *extracted) times(str func(string) string) {
 	pairs := [][2]string{{"first_seen", "last_seen"}, {"first_observed", "last_observed"}, {"valid_from", "modified"}, {"created", "modified"}}
 	for _, p := range pairs {
-		f := timeProp(m, p[0])
+		f := timeProp(str(p[0]))
 		if f == 0 {
 			continue
 		}
 		x.first = f
-		x.last = timeProp(m, p[1])
+		x.last = timeProp(str(p[1]))
 		if x.last < x.first {
 			x.last = x.first
 		}
@@ -117,9 +151,8 @@ func (x *extracted) times(m map[string]any) {
 	}
 }
 
-func timeProp(m map[string]any, k string) int64 {
-	s, ok := m[k].(string)
-	if !ok {
+func timeProp(s string) int64 {
+	if s == "" {
 		return 0
 	}
 	t, err := stix.ParseTimestamp(s)
@@ -132,8 +165,7 @@ func timeProp(m map[string]any, k string) int64 {
 // objectValues returns the normalised observable values an object carries:
 // an SCO's own value, or the values compared for equality in an
 // indicator's STIX pattern.
-func objectValues(typ string, m map[string]any) []dragnet.Value {
-	str := func(k string) string { s, _ := m[k].(string); return s }
+func objectValues(typ string, str func(string) string, hashes jsonscan.Value) []dragnet.Value {
 	var out []dragnet.Value
 	add := func(k dragnet.ValueKind, s string) {
 		if s == "" {
@@ -167,9 +199,9 @@ func objectValues(typ string, m map[string]any) []dragnet.Value {
 			add(ValueAccount, str("account_type")+"/"+login)
 		}
 	case "file", "artifact", "x509-certificate":
-		if h, ok := m["hashes"].(map[string]any); ok {
+		if h, err := members(hashes); err == nil {
 			for name, kind := range hashKinds {
-				if s, ok := h[name].(string); ok {
+				if s, ok := h.get(name).String(); ok {
 					add(kind, s)
 				}
 			}
@@ -252,13 +284,13 @@ func patternValues(p string) []dragnet.Value {
 
 // objectName returns what to call an object in results: a location's
 // country, else its name, else an observable's value or address.
-func objectName(typ string, m map[string]any) string {
+func objectName(typ string, str func(string) string) string {
 	keys := []string{"name", "value", "address", "account_login"}
 	if typ == "location" {
 		keys = []string{"country", "name"}
 	}
 	for _, k := range keys {
-		if s, ok := m[k].(string); ok && s != "" {
+		if s := str(k); s != "" {
 			if len(s) > 200 {
 				s = s[:200]
 			}

@@ -63,6 +63,50 @@ func Raw(s string) Value { return Value{s: s} }
 // Text returns the value's JSON text.
 func (v Value) Text() string { return v.s }
 
+// Members calls fn for each member of the value when it is an object (see
+// Object); it returns an error for any other value.
+func (v Value) Members(fn func(key string, v Value) error) error { return Object(v.s, fn) }
+
+// Elements calls fn for each element of the value when it is an array; it
+// returns an error for any other value, or for a malformed array.
+func (v Value) Elements(fn func(Value) error) error {
+	p := jsonParser{s: v.s}
+	p.ws()
+	if !p.eat('[') {
+		return p.errorf("expected '['")
+	}
+	p.ws()
+	if p.eat(']') {
+		return p.end()
+	}
+	for {
+		p.ws()
+		start := p.i
+		if err := p.skip(1); err != nil {
+			return err
+		}
+		if err := fn(Value{s: p.s[start:p.i]}); err != nil {
+			return err
+		}
+		p.ws()
+		if p.eat(']') {
+			return p.end()
+		}
+		if !p.eat(',') {
+			return p.errorf("expected ',' or ']'")
+		}
+	}
+}
+
+// Kind returns the first byte of the value's text: '{', '[', '"', 't',
+// 'f', 'n', or a number's first character; 0 for an empty value.
+func (v Value) Kind() byte {
+	if v.s == "" {
+		return 0
+	}
+	return v.s[0]
+}
+
 // Number returns the value as a number; ok is false if it is not one.
 func (v Value) Number() (float64, bool) {
 	if !jsonNumber(v.s) {

@@ -89,3 +89,29 @@ func countKey(s, k string) int {
 	b, _ := json.Marshal(k)
 	return strings.Count(s, string(b))
 }
+
+func TestElementsMembers(t *testing.T) {
+	var got []string
+	err := Raw(` [ "a", 1, {"b":["c"]}, [2] ] `).Elements(func(v Value) error {
+		got = append(got, v.Text())
+		return nil
+	})
+	if err != nil || !slices.Equal(got, []string{`"a"`, `1`, `{"b":["c"]}`, `[2]`}) {
+		t.Errorf("Elements = %q, %v", got, err)
+	}
+	if err := Raw(`[]`).Elements(func(Value) error { t.Error("element of []"); return nil }); err != nil {
+		t.Error(err)
+	}
+	for _, bad := range []string{`{}`, `[1,]`, `[1 2]`, `"x"`, `[`} {
+		if err := Raw(bad).Elements(func(Value) error { return nil }); err == nil {
+			t.Errorf("Elements(%s) accepted", bad)
+		}
+	}
+	var keys []string
+	if err := Raw(`{"x":1,"y":{"z":2}}`).Members(func(k string, v Value) error { keys = append(keys, k+"="+v.Text()); return nil }); err != nil || !slices.Equal(keys, []string{"x=1", `y={"z":2}`}) {
+		t.Errorf("Members = %q, %v", keys, err)
+	}
+	if Raw(`{"a":1}`).Kind() != '{' || Raw(``).Kind() != 0 {
+		t.Error("Kind")
+	}
+}
