@@ -8,8 +8,10 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dragnet-intel/dragnet"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 	"github.com/dragnet-intel/dragnet/observable"
 	"github.com/dragnet-intel/dragnet/stix/pattern"
 )
@@ -226,6 +228,9 @@ func (m *Matcher) PatternLen() (base, delta int) {
 // and so is matched here. A pattern that does not parse is returned, for
 // CompilePatterns to report; one that does is passed on parsed.
 func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
+	if indexedPattern(o.Raw) {
+		return PatternEntry{}, false
+	}
 	var f struct {
 		Pattern     string     `json:"pattern"`
 		PatternType string     `json:"pattern_type"`
@@ -253,6 +258,110 @@ func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 		e.ValidUntil = *f.ValidUntil
 	}
 	return e, true
+}
+
+// indexedPattern reports, without decoding the whole object, that raw is
+// an indicator whose STIX pattern is simple and in the value index: nearly
+// every indicator, and none patternEntryOf returns. Anything unusual (a
+// pattern that does not parse, a member named like pattern in another
+// case, which a decoder would take) gets false, and the full reading.
+func indexedPattern(raw []byte) bool {
+	var pat, typ jsonscan.Value
+	odd := false
+	err := jsonscan.Object(string(raw), func(k string, v jsonscan.Value) error {
+		switch k {
+		case "pattern":
+			pat = v
+		case "pattern_type":
+			typ = v
+		default:
+			odd = odd || strings.EqualFold(k, "pattern") || strings.EqualFold(k, "pattern_type")
+		}
+		return nil
+	})
+	if err != nil || odd {
+		return false
+	}
+	if t, ok := typ.String(); typ.Kind() != 0 && typ.Text() != "null" && (!ok || t != "stix") {
+		return false
+	}
+	text, ok := pat.String()
+	if !ok || text == "" || !utf8.ValidString(text) {
+		return false
+	}
+	if typ, lit, ok := valueComparison(text); ok {
+		if k, ok := observable.Kind(typ, "value"); ok {
+			if _, err := dragnet.NormalizeValue(k, lit); err == nil {
+				return true
+			}
+		}
+	}
+	p, err := pattern.Parse(text)
+	if err != nil {
+		return false
+	}
+	cs, simple := p.Simple()
+	return simple && indexable(cs)
+}
+
+// valueComparison recognises the commonest pattern of all,
+// "[type:value = 'literal']" (white space around the tokens allowed), and
+// returns its object type and literal; ok is false for anything else,
+// which the parser then reads. Literals with escapes or control
+// characters are left to the parser.
+func valueComparison(p string) (typ, lit string, ok bool) {
+	i := 0
+	ws := func() {
+		for i < len(p) && (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r') {
+			i++
+		}
+	}
+	eat := func(c byte) bool {
+		if i < len(p) && p[i] == c {
+			i++
+			return true
+		}
+		return false
+	}
+	ws()
+	if !eat('[') {
+		return "", "", false
+	}
+	ws()
+	start := i
+	for i < len(p) && (p[i] >= 'a' && p[i] <= 'z' || p[i] >= '0' && p[i] <= '9' || p[i] == '-') {
+		i++
+	}
+	typ = p[start:i]
+	if typ == "" || !strings.HasPrefix(p[i:], ":value") {
+		return "", "", false
+	}
+	i += len(":value")
+	ws()
+	if !eat('=') {
+		return "", "", false
+	}
+	ws()
+	if !eat('\'') {
+		return "", "", false
+	}
+	start = i
+	for i < len(p) && p[i] != '\'' {
+		if p[i] < 0x20 || p[i] == '\\' || p[i] == 0x7f {
+			return "", "", false
+		}
+		i++
+	}
+	lit = p[start:i]
+	if !eat('\'') {
+		return "", "", false
+	}
+	ws()
+	if !eat(']') {
+		return "", "", false
+	}
+	ws()
+	return typ, lit, i == len(p)
 }
 
 // patternSet implements patternLooker.
