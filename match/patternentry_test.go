@@ -74,7 +74,7 @@ func FuzzPatternEntry(f *testing.F) {
 
 func TestValueComparison(t *testing.T) {
 	for in, want := range map[string][2]string{
-		`[ipv4-addr:value = '198.51.100.7']`:     {"ipv4-addr", "198.51.100.7"},
+		`[ipv4-addr:value = '198.51.100.7']`:      {"ipv4-addr", "198.51.100.7"},
 		` [ domain-name:value='x.example' ] `:     {"domain-name", "x.example"},
 		"[url:value =\t'http://a.example/p?q=1']": {"url", "http://a.example/p?q=1"},
 	} {
