@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dragnet-intel/dragnet/stix"
 )
@@ -70,8 +71,8 @@ func FuzzIndicatorTerms(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c, from, until := IndicatorTerms(s)
 		var m map[string]json.RawMessage
-		if json.Unmarshal([]byte(s), &m) != nil || m == nil {
-			return
+		if json.Unmarshal([]byte(s), &m) != nil || m == nil || !utf8.ValidString(s) {
+			return // a decoder turns invalid bytes into U+FFFD; stores hold valid JSON
 		}
 		var wc int
 		var n float64

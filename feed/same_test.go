@@ -3,6 +3,7 @@ package feed
 import (
 	"reflect"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/dragnet-intel/dragnet/stix"
 )
@@ -51,6 +52,12 @@ func FuzzSameContent(f *testing.F) {
 		y, errB := decodeMap([]byte(b))
 		if errA != nil || errB != nil {
 			return // the store holds valid JSON only
+		}
+		if !utf8.ValidString(a) || !utf8.ValidString(b) {
+			// Decoding turns every invalid byte into U+FFFD, so keys or
+			// strings that differ in bytes decode equal; compared as
+			// written they differ, which is the answer wanted.
+			return
 		}
 		skip := func(k string) bool {
 			return k == "created" || k == "modified" || runTimes && (k == "valid_from" || k == "first_observed" || k == "last_observed")
