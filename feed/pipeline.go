@@ -261,6 +261,12 @@ func (p *Pipeline) latest(ctx context.Context, ids []string, mostStored bool) (m
 // versions reads the latest version of each id, with or without its JSON.
 func (p *Pipeline) versions(ctx context.Context, ids []string, withRaw bool) (map[string]*dragnet.StoredObject, error) {
 	out := make(map[string]*dragnet.StoredObject, len(ids))
+	if withRaw {
+		// Reading the stored JSON of a whole batch (a feed pulled again):
+		// in id order each look-up walks the store's indexes one way.
+		ids = slices.Clone(ids)
+		slices.Sort(ids)
+	}
 	for start := 0; start < len(ids); start += lookupChunk {
 		chunk := ids[start:min(start+lookupChunk, len(ids))]
 		f := dragnet.Filter{IDs: chunk, Versions: []string{"last"}, Limit: len(chunk)}
