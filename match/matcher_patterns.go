@@ -231,6 +231,11 @@ func patternEntryOf(o *dragnet.StoredObject) (PatternEntry, bool) {
 	if indexedPattern(o.Raw) {
 		return PatternEntry{}, false
 	}
+	return decodedPatternEntry(o)
+}
+
+// decodedPatternEntry is patternEntryOf reading the whole object.
+func decodedPatternEntry(o *dragnet.StoredObject) (PatternEntry, bool) {
 	var f struct {
 		Pattern     string     `json:"pattern"`
 		PatternType string     `json:"pattern_type"`
