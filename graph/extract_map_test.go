@@ -10,13 +10,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/dragnet-intel/dragnet"
-	"github.com/dragnet-intel/dragnet/stix"
+	"github.com/dragnet-intel/dragnet/internal/jsonscan"
 )
 
-// The extraction graph used before it read objects with jsonscan, by
-// decoding each into a map: the reference the fuzz test compares with.
-// extract reads the id, type, references, relationship ends, confidence,
-// observable values and time range of one STIX object.
+// extractByMap is extract as it read objects before jsonscan, by decoding
+// each into a map: the reference the fuzz test compares with. Times,
+// values and names are read by the same functions, from the map.
 func extractByMap(raw []byte) (*extracted, error) {
 	var m map[string]any
 	if err := json.Unmarshal(raw, &m); err != nil {
@@ -48,9 +47,12 @@ func extractByMap(raw []byte) (*extracted, error) {
 		}
 		x.walkMap(k, v, 0)
 	}
-	x.timesMap(m)
-	x.values = objectValuesMap(x.typ, m)
-	x.name = objectNameMap(x.typ, m)
+	// What follows reads members alone: the map answers for the text.
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	x.times(str)
+	hashes, _ := json.Marshal(m["hashes"])
+	x.values = objectValues(x.typ, str, jsonscan.Raw(string(hashes)))
+	x.name = objectName(x.typ, str)
 	return x, nil
 }
 
@@ -80,107 +82,6 @@ func (x *extracted) walkMap(key string, v any, depth int) {
 			x.walkMap(k, e, depth+1)
 		}
 	}
-}
-
-// times sets the time range the object speaks of: when it was seen, else
-// when it was made.
-func (x *extracted) timesMap(m map[string]any) {
-	pairs := [][2]string{{"first_seen", "last_seen"}, {"first_observed", "last_observed"}, {"valid_from", "modified"}, {"created", "modified"}}
-	for _, p := range pairs {
-		f := timePropMap(m, p[0])
-		if f == 0 {
-			continue
-		}
-		x.first = f
-		x.last = timePropMap(m, p[1])
-		if x.last < x.first {
-			x.last = x.first
-		}
-		return
-	}
-}
-
-func timePropMap(m map[string]any, k string) int64 {
-	s, ok := m[k].(string)
-	if !ok {
-		return 0
-	}
-	t, err := stix.ParseTimestamp(s)
-	if err != nil {
-		return 0
-	}
-	return t.Unix()
-}
-
-// objectValues returns the normalised observable values an object carries:
-// an SCO's own value, or the values compared for equality in an
-// indicator's STIX pattern.
-func objectValuesMap(typ string, m map[string]any) []dragnet.Value {
-	str := func(k string) string { s, _ := m[k].(string); return s }
-	var out []dragnet.Value
-	add := func(k dragnet.ValueKind, s string) {
-		if s == "" {
-			return
-		}
-		if v, err := NormalizeValue(k, s); err == nil {
-			out = append(out, v)
-		}
-	}
-	switch typ {
-	case "ipv4-addr":
-		add(dragnet.ValueIPv4, str("value"))
-	case "ipv6-addr":
-		add(dragnet.ValueIPv6, str("value"))
-	case "domain-name":
-		add(dragnet.ValueDomain, str("value"))
-	case "url":
-		add(dragnet.ValueURL, str("value"))
-	case "email-addr":
-		add(dragnet.ValueEmail, str("value"))
-	case "x-crypto-wallet":
-		add(ValueWallet, str("address"))
-	case "x-phone-number":
-		add(ValuePhone, str("value"))
-	case "user-account":
-		login := str("account_login")
-		if login == "" {
-			login = str("user_id")
-		}
-		if login != "" {
-			add(ValueAccount, str("account_type")+"/"+login)
-		}
-	case "file", "artifact", "x509-certificate":
-		if h, ok := m["hashes"].(map[string]any); ok {
-			for name, kind := range hashKinds {
-				if s, ok := h[name].(string); ok {
-					add(kind, s)
-				}
-			}
-		}
-	case "indicator":
-		for _, pv := range patternValues(str("pattern")) {
-			add(pv.Kind, pv.Value)
-		}
-	}
-	return out
-}
-
-// objectName returns what to call an object in results: a location's
-// country, else its name, else an observable's value or address.
-func objectNameMap(typ string, m map[string]any) string {
-	keys := []string{"name", "value", "address", "account_login"}
-	if typ == "location" {
-		keys = []string{"country", "name"}
-	}
-	for _, k := range keys {
-		if s, ok := m[k].(string); ok && s != "" {
-			if len(s) > 200 {
-				s = s[:200]
-			}
-			return s
-		}
-	}
-	return ""
 }
 
 // FuzzExtract: extract reads every object as decoding it into a map did
